@@ -1,0 +1,5 @@
+"""`python -m continuum` runs the CLI."""
+
+from continuum.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""The determinism analyzer behind ``continuum check`` (LibCST visitors → Diagnostics)."""

@@ -1,0 +1,126 @@
+"""Every runtime exception, in one place.
+
+`ContinuumError` is the base of everything a caller may catch. The control-flow
+exceptions at the bottom derive from `BaseException` so that an ordinary
+`except Exception:` in workflow code can never swallow them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ContinuumError(Exception):
+    """Base class of every error Continuum raises on purpose."""
+
+    __module__ = "continuum"
+
+
+class PayloadError(ContinuumError, TypeError):
+    """A value cannot be encoded as a JSON payload; the message names the argument."""
+
+    __module__ = "continuum"
+
+
+class ReplayDriftError(ContinuumError):
+    """Workflow code asked for a different effect than the journal recorded at this position.
+
+    Carries the position and both command identities; the run stops as ``drifted``
+    and nothing is guessed.
+    """
+
+    __module__ = "continuum"
+
+    def __init__(self, run_id: str, seq: int, expected: Any, recorded: Any) -> None:
+        self.run_id = run_id
+        self.seq = seq
+        self.expected = expected
+        self.recorded = recorded
+        super().__init__(
+            f"run {run_id}: replay drift at event {seq}: the code now issues {expected!r} "
+            f"but the journal recorded {recorded!r}. The run stays pinned to the code it "
+            "started with; deploy that version again, or guard the change with "
+            "continuum.patched()."
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.run_id, self.seq, self.expected, self.recorded))
+
+
+class ActivityError(ContinuumError):
+    """An activity failed after its last attempt (or with a non-retryable error)."""
+
+    __module__ = "continuum"
+
+    def __init__(self, activity: str, error_type: str, message: str, attempts: int = 1) -> None:
+        self.activity = activity
+        self.error_type = error_type
+        self.message = message
+        self.attempts = attempts
+        super().__init__(f"{activity} failed after {attempts} attempt(s): {error_type}: {message}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.activity, self.error_type, self.message, self.attempts))
+
+
+class ChildError(ContinuumError):
+    """A child workflow ended in failure; carries its run id and error."""
+
+    __module__ = "continuum"
+
+    def __init__(self, run_id: str, error_type: str, message: str) -> None:
+        self.run_id = run_id
+        self.error_type = error_type
+        self.message = message
+        super().__init__(f"child run {run_id} failed: {error_type}: {message}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.run_id, self.error_type, self.message))
+
+
+class WorkflowFailedError(ContinuumError):
+    """`Client.result()` on a run that ended failed, cancelled or drifted."""
+
+    __module__ = "continuum"
+
+    def __init__(self, run_id: str, status: str, error: Any = None) -> None:
+        self.run_id = run_id
+        self.status = status
+        self.error = error
+        super().__init__(f"run {run_id} ended {status}: {error}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.run_id, self.status, self.error))
+
+
+class StoreError(ContinuumError):
+    """A storage operation failed; ``op`` and ``reason`` say which and why."""
+
+    __module__ = "continuum"
+
+    def __init__(self, op: str, reason: str, detail: str = "") -> None:
+        self.op = op
+        self.reason = reason
+        self.detail = detail
+        super().__init__(f"{op}: {reason}" + (f" ({detail})" if detail else ""))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.op, self.reason, self.detail))
+
+
+class LeaseLostError(StoreError):
+    """A fenced write carried a stale lease token: another worker owns the run now."""
+
+    __module__ = "continuum"
+
+
+# --- control flow: never caught by `except Exception` ---------------------------------
+
+
+class Suspend(BaseException):
+    """Raised inside a workflow to unwind it while it waits; the worker drops the stack."""
+
+    def __init__(self, reason: str = "", wake_at: Any = None) -> None:
+        self.reason = reason
+        self.wake_at = wake_at
+        super().__init__(reason)

@@ -1,0 +1,1 @@
+"""A small shop: orders with payment, fraud review and shipping, plus customer onboarding."""
