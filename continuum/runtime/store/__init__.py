@@ -1,0 +1,1 @@
+"""Storage for runs and their journal: the `Store` protocol and its implementations."""

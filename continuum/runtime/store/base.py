@@ -1,0 +1,244 @@
+"""The `Store` protocol: everything the engine, worker and client need from storage.
+
+The engine never knows which store it talks to. Postgres (`store/postgres/`) is the
+real one; `continuum.testing.memory_store.InMemoryStore` passes the same contract
+tests for users' fast unit tests.
+
+Fencing: a worker that claims a run gets a `Lease` (owner, token). Every write made
+on behalf of a run goes through a `Step` opened with that lease; the step checks,
+under the run's row lock, that the run still carries that token and owner, and
+raises `LeaseLostError` (writing nothing) when it does not. A step is one
+transaction: its events, mailbox consumption, task and state changes commit together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+#: Run statuses. Terminal ones never change again.
+PENDING = "pending"  # created, never executed
+RUNNING = "running"  # leased by a worker (or its worker died and the lease will expire)
+SUSPENDED = "suspended"  # waiting (timer, signal, task, retry backoff) until next_wakeup_at
+COMPLETED = "completed"
+FAILED = "failed"
+CANCELLED = "cancelled"
+DRIFTED = "drifted"  # replay drift: stopped, nothing guessed
+CONTINUED = "continued"  # completed by continue_as_new; result names the successor
+TERMINAL = frozenset({COMPLETED, FAILED, CANCELLED, DRIFTED, CONTINUED})
+
+
+@dataclass(frozen=True, slots=True)
+class NewRun:
+    """What `Store.create_run` needs."""
+
+    #: Run id; the client's ``id=`` (idempotent start) or a fresh uuid.
+    run_id: str
+    #: Logical workflow name ``"pkg.mod:Class"``.
+    workflow: str
+    #: JSON text of the input (already encoded by the codec).
+    input: str
+    #: Version hash to pin to; None = pinned by the first worker that claims it.
+    version_hash: str | None = None
+    namespace: str = "default"
+    attributes: Mapping[str, Any] = field(default_factory=dict)
+    parent_id: str | None = None
+    correlation_id: str | None = None
+    #: When the run may first execute (schedules); None = now.
+    start_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RunRecord:
+    """A run as stored."""
+
+    run_id: str
+    workflow: str
+    version_hash: str | None
+    status: str
+    input: str
+    result: str | None  # JSON text
+    error: str | None  # JSON text: {"type":..., "message":...}
+    namespace: str
+    attributes: Mapping[str, Any]
+    parent_id: str | None
+    correlation_id: str | None
+    created_at: datetime
+    updated_at: datetime
+    completed_at: datetime | None
+    next_wakeup_at: datetime | None
+    waiting_on: str | None  # e.g. "signal:fraud_review", "timer", "task:7", "retry"
+    cancel_requested: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Lease:
+    """Proof that a worker owns a run right now."""
+
+    run_id: str
+    owner: str
+    token: int
+    expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One journal entry. ``seq`` starts at 1 and has no gaps."""
+
+    run_id: str
+    seq: int
+    kind: str  # "activity_completed", "signal_received", "timer_started", ...
+    command: tuple[Any, ...] | None  # CommandId as a plain tuple; None for run-level events
+    payload: str  # JSON text (codec)
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewEvent:
+    """An event to append; the store assigns ``seq`` = last seq + 1 (or checks ``seq``)."""
+
+    seq: int
+    kind: str
+    command: tuple[Any, ...] | None
+    payload: str
+
+
+@dataclass(frozen=True, slots=True)
+class Signal:
+    """A buffered signal in a run's mailbox."""
+
+    signal_id: int
+    run_id: str
+    name: str
+    payload: str  # JSON text
+    delivery_id: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    """An activity routed to a queue (``queue=``), executed by any worker serving it."""
+
+    task_id: int
+    run_id: str
+    seq: int  # journal position of the activity command that scheduled it
+    queue: str
+    activity: str  # "pkg.mod:function"
+    args: str  # JSON text: {"args": [...], "kwargs": {...}}
+    attempt: int
+    max_attempts: int
+    status: str  # "available", "leased", "completed", "failed"
+    result: str | None
+    error: str | None
+    idempotency_key: str
+    timeout_seconds: float | None
+    heartbeat_seconds: float | None
+    available_at: datetime
+    lease_owner: str | None = None
+    lease_expires_at: datetime | None = None
+
+
+class Step(Protocol):
+    """One fenced transaction on behalf of a leased run (see module docstring)."""
+
+    def append(self, event: NewEvent) -> None:
+        """Append an event at ``event.seq``; a duplicate seq raises `LeaseLostError`."""
+
+    def take_signal(self, name: str) -> Signal | None:
+        """Remove and return the oldest buffered signal called ``name`` (FIFO), if any."""
+
+    def enqueue_task(self, task: Mapping[str, Any]) -> int:
+        """Insert a queued activity task (fields of `Task` minus ids/status); return its id."""
+
+    def set_attributes(self, attributes: Mapping[str, Any]) -> None:
+        """Merge searchable attributes into the run."""
+
+
+class Store(Protocol):
+    """Storage operations. Every method is one transaction unless it says otherwise."""
+
+    # --- runs ---------------------------------------------------------------------
+    def create_run(self, new: NewRun) -> tuple[RunRecord, bool]:
+        """Insert a run; if ``run_id`` exists return (existing, False) — idempotent start."""
+
+    def get_run(self, run_id: str) -> RunRecord | None: ...
+
+    def list_runs(
+        self,
+        *,
+        workflow: str | None = None,
+        status: str | None = None,
+        namespace: str | None = None,
+        attributes: Mapping[str, Any] | None = None,
+        limit: int = 100,
+    ) -> list[RunRecord]: ...
+
+    def claim_runs(
+        self,
+        *,
+        owner: str,
+        current_versions: Mapping[str, str],
+        known_versions: Collection[str],
+        limit: int,
+        lease_seconds: float,
+    ) -> list[tuple[RunRecord, Lease]]:
+        """Lease due runs (FOR UPDATE SKIP LOCKED) this worker can execute.
+
+        Due: pending, or suspended with next_wakeup_at <= now, or running with an
+        expired lease (its worker died). Executable: the run's workflow is in
+        ``current_versions`` and its version_hash is None (pinned here to the current
+        hash) or in ``known_versions``. Each claim bumps the fencing token.
+        """
+
+    def renew_lease(self, lease: Lease, lease_seconds: float) -> Lease:
+        """Extend a lease; raises `LeaseLostError` when the token is stale."""
+
+    def load_events(self, run_id: str, *, after_seq: int = 0) -> list[Event]: ...
+
+    def step(self, lease: Lease) -> AbstractContextManager[Step]:
+        """Open a fenced transaction; raises `LeaseLostError` on a stale lease."""
+
+    def suspend(self, lease: Lease, *, wake_at: datetime | None, waiting_on: str) -> None:
+        """Fenced: mark suspended until ``wake_at`` (None = only a signal/task wakes it), release the lease.
+
+        If a wake-up arrived meanwhile (a signal for ``waiting_on``, a finished task),
+        wake_at is set to now so the run is claimed again at once.
+        """
+
+    def finish(
+        self, lease: Lease, *, status: str, result: str | None = None, error: str | None = None
+    ) -> None:
+        """Fenced: move to a terminal status, release the lease, wake a waiting parent."""
+
+    def release(self, lease: Lease) -> None:
+        """Give the run back without changing its state (graceful shutdown)."""
+
+    # --- from the outside -----------------------------------------------------------
+    def send_signal(
+        self, run_id: str, name: str, payload: str, *, delivery_id: str | None = None
+    ) -> bool:
+        """Buffer a signal and wake the run; a repeated ``delivery_id`` is a no-op (False)."""
+
+    def request_cancel(self, run_id: str) -> bool:
+        """Mark cancellation requested and wake the run; False if already terminal."""
+
+    # --- queued activity tasks -------------------------------------------------------------
+    def claim_tasks(
+        self, *, owner: str, queues: Collection[str], limit: int, lease_seconds: float
+    ) -> list[Task]: ...
+
+    def heartbeat_task(self, task: Task, lease_seconds: float) -> None: ...
+
+    def complete_task(self, task: Task, *, result: str | None, error: str | None) -> None:
+        """Record the outcome (fenced on the task lease) and wake the run."""
+
+    def get_task(self, run_id: str, seq: int) -> Task | None: ...
+
+    # --- wake-ups ---------------------------------------------------------------------------
+    def wait_for_work(self, timeout: float) -> None:
+        """Block until a notification says work may be due, or ``timeout`` seconds pass."""
+
+    def close(self) -> None: ...
