@@ -33,3 +33,21 @@ format: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .continuum .continuum_cache .pytest_cache
+
+# Benchmarks (bench/README.md): the peers go into their own virtualenv, bench/.venv.
+BENCH_VENV := bench/.venv
+BENCH_STAMP := $(BENCH_VENV)/.installed
+
+.PHONY: bench bench-quick
+
+$(BENCH_STAMP): bench/requirements.txt
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install --quiet --upgrade pip
+	$(BENCH_VENV)/bin/pip install --quiet -r bench/requirements.txt
+	touch $(BENCH_STAMP)
+
+bench: $(STAMP) $(BENCH_STAMP)
+	$(BIN)/python bench/run_all.py --publish
+
+bench-quick: $(STAMP) $(BENCH_STAMP)
+	$(BIN)/python bench/run_all.py --quick

@@ -1,14 +1,197 @@
-"""The client: start runs, signal them, read their results. (Filled in by the runtime.)"""
+"""The client: start runs, signal and cancel them, read their results and journals.
+
+>>> from continuum.testing.memory_store import InMemoryStore
+>>> client = Client(store=InMemoryStore())
+>>> run_id = client.start("app.flows:Greet", {"name": "Ada"}, id="greet-ada")
+>>> client.start("app.flows:Greet", {"name": "Ada"}, id="greet-ada") == run_id
+True
+>>> client.get_run(run_id).status
+'pending'
+"""
 
 from __future__ import annotations
 
+import json
+import time
+import uuid
+from collections.abc import Mapping
 from typing import Any
 
-from .errors import ContinuumError
+from .codec import decode, encode
+from .errors import ContinuumError, WorkflowFailedError
+from .store.base import COMPLETED, TERMINAL, Event, NewRun, RunRecord, Store
+
+
+def workflow_name(flow_or_name: Any) -> str:
+    """``"pkg.mod:Class"`` for a `Workflow` subclass, or the string itself."""
+    if isinstance(flow_or_name, str):
+        if ":" not in flow_or_name:
+            raise ContinuumError(
+                f"workflow name must look like 'package.module:ClassName', got {flow_or_name!r}"
+            )
+        return flow_or_name
+    name = getattr(flow_or_name, "__continuum_name__", None)
+    if name is None:
+        raise ContinuumError(f"{flow_or_name!r} is neither a Workflow subclass nor a workflow name")
+    return str(name)
+
+
+def open_store(
+    database_url: str | None = None, *, schema: str | None = None, migrate: bool | None = None
+) -> Store:
+    """Open the Postgres store the settings point at (see `continuum.runtime.settings`).
+
+    ``migrate=None`` applies pending migrations only on the zero-config embedded server,
+    where nobody else would; pass True/False to decide explicitly.
+    """
+    from .settings import resolve_database, resolve_schema
+    from .store.postgres import PostgresStore
+
+    location = resolve_database(database_url)
+    if migrate is None:
+        migrate = location.source == "embedded"
+    return PostgresStore(location.url, schema=resolve_schema(schema), migrate=migrate)
 
 
 class Client:
-    """Talks to the Continuum store in Postgres."""
+    """Talks to the Continuum store: Postgres by default, or any `Store` given as ``store=``.
 
-    def __init__(self, database_url: str | None = None, **options: Any) -> None:
-        raise ContinuumError("the runtime client is not available in this build yet")
+    ``database_url=None`` resolves the URL the usual way (``CONTINUUM_DATABASE_URL``,
+    ``[tool.continuum]``, else the embedded server, migrated on first use). Use it as a
+    context manager or call `close()`. Thread-safe as far as the store is.
+    """
+
+    def __init__(
+        self,
+        database_url: str | None = None,
+        *,
+        schema: str | None = None,
+        store: Store | None = None,
+        migrate: bool | None = None,
+    ) -> None:
+        self._owns_store = store is None
+        self.store: Store = (
+            store if store is not None else open_store(database_url, schema=schema, migrate=migrate)
+        )
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the store connection (only if this client opened it)."""
+        if self._owns_store:
+            self.store.close()
+
+    # --- writing -----------------------------------------------------------------------
+    def start(
+        self,
+        flow_or_name: Any,
+        input: Any = None,
+        *,
+        id: str | None = None,
+        namespace: str = "default",
+        attributes: Mapping[str, Any] | None = None,
+    ) -> str:
+        """Start a run and return its id.
+
+        Idempotent on ``id``: starting an existing id returns it without a second run
+        (and raises `ContinuumError` if that id belongs to another workflow). The input
+        must be encodable; `PayloadError` names the offending part.
+        """
+        name = workflow_name(flow_or_name)
+        payload = encode(input, what=f"the input of {name}", root="input")
+        attrs = {
+            key: json.loads(encode(value, what=f"attribute {key!r}", root=key))
+            for key, value in (attributes or {}).items()
+        }
+        run_id = id or str(uuid.uuid4())
+        record, _created = self.store.create_run(
+            NewRun(
+                run_id=run_id,
+                workflow=name,
+                input=payload,
+                namespace=namespace,
+                attributes=attrs,
+            )
+        )
+        if record.workflow != name:
+            raise ContinuumError(
+                f"run id {run_id!r} already belongs to workflow {record.workflow}, not {name}"
+            )
+        return record.run_id
+
+    def signal(
+        self, run_id: str, name: str, payload: Any = None, *, delivery_id: str | None = None
+    ) -> bool:
+        """Send a signal; buffered until the run awaits it.
+
+        Idempotent on ``delivery_id``: a repeated delivery returns False and adds nothing.
+        """
+        data = encode(payload, what=f"the payload of signal {name!r}", root="payload")
+        return self.store.send_signal(run_id, name, data, delivery_id=delivery_id)
+
+    def cancel(self, run_id: str) -> bool:
+        """Request cancellation; the run stops at its next effect. False if already finished."""
+        return self.store.request_cancel(run_id)
+
+    # --- reading -----------------------------------------------------------------------
+    def get_run(self, run_id: str) -> RunRecord | None:
+        """The run as stored, or None."""
+        return self.store.get_run(run_id)
+
+    def list_runs(
+        self,
+        *,
+        workflow: Any = None,
+        status: str | None = None,
+        namespace: str | None = None,
+        attributes: Mapping[str, Any] | None = None,
+        limit: int = 100,
+    ) -> list[RunRecord]:
+        """Runs, newest first, filtered by workflow, status, namespace and attributes."""
+        return self.store.list_runs(
+            workflow=None if workflow is None else workflow_name(workflow),
+            status=status,
+            namespace=namespace,
+            attributes=attributes,
+            limit=limit,
+        )
+
+    def history(self, run_id: str) -> list[Event]:
+        """The run's journal, oldest first."""
+        return self.store.load_events(run_id)
+
+    def result(self, run_id: str, timeout: float | None = None, *, poll: float = 0.05) -> Any:
+        """Wait for the run to finish and return its result.
+
+        Raises `WorkflowFailedError` when it ended failed, cancelled or drifted,
+        `TimeoutError` after ``timeout`` seconds, `ContinuumError` for an unknown id.
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        delay = poll
+        while True:
+            run = self.store.get_run(run_id)
+            if run is None:
+                raise ContinuumError(f"no run with id {run_id!r}")
+            if run.status in TERMINAL:
+                return self._outcome(run)
+            if deadline is not None and time.monotonic() >= deadline:
+                raise TimeoutError(f"run {run_id} is still {run.status} after {timeout}s")
+            pause = delay if deadline is None else min(delay, max(0.0, deadline - time.monotonic()))
+            time.sleep(pause)
+            delay = min(delay * 1.5, 1.0)
+
+    @staticmethod
+    def _outcome(run: RunRecord) -> Any:
+        if run.status == COMPLETED:
+            return None if run.result is None else decode(run.result)
+        error: Any = run.error
+        if run.error:
+            try:
+                error = json.loads(run.error)
+            except ValueError:
+                error = run.error
+        raise WorkflowFailedError(run.run_id, run.status, error)

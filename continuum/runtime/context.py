@@ -1,11 +1,14 @@
 """The run a piece of workflow code belongs to, kept in a `ContextVar`.
 
-The runtime issue fills in the run state (cursor, history, store); until a run is
-active, every effect call fails with a `ContinuumError` that says so.
+The engine installs a `continuum.runtime.effects._dispatch.RunContext` (cursor,
+history, lease, suspending flag) with `activate` while it executes a run; outside a
+run, every effect call fails with a `ContinuumError` that says so.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
@@ -29,3 +32,13 @@ def current_run(effect: str) -> Any:
             "continuum.testing for unit tests)."
         )
     return ctx
+
+
+@contextmanager
+def activate(ctx: Any) -> Iterator[Any]:
+    """Make ``ctx`` the current run for the duration of the block (the engine uses it)."""
+    token = _current_run.set(ctx)
+    try:
+        yield ctx
+    finally:
+        _current_run.reset(token)

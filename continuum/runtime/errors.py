@@ -114,6 +114,22 @@ class LeaseLostError(StoreError):
     __module__ = "continuum"
 
 
+class SuspendLeakError(ContinuumError):
+    """Workflow code caught the runtime's internal `Suspend` (e.g. ``except BaseException``).
+
+    The run cannot go on from a swallowed wait; it fails with this error. Catch
+    `Exception` (or something narrower) in workflows, never `BaseException`.
+    """
+
+    __module__ = "continuum"
+
+
+class ActivityTimeoutError(ContinuumError):
+    """An activity attempt ran past its ``timeout=`` or missed its ``heartbeat=`` deadline."""
+
+    __module__ = "continuum"
+
+
 # --- control flow: never caught by `except Exception` ---------------------------------
 
 
@@ -124,3 +140,7 @@ class Suspend(BaseException):
         self.reason = reason
         self.wake_at = wake_at
         super().__init__(reason)
+
+
+class Cancelled(BaseException):
+    """Raised inside a workflow when its cancellation was requested; the run ends ``cancelled``."""

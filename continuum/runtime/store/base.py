@@ -46,6 +46,7 @@ class NewRun:
     namespace: str = "default"
     attributes: Mapping[str, Any] = field(default_factory=dict)
     parent_id: str | None = None
+    #: Shared by a continue-as-new chain; None = the run's own id.
     correlation_id: str | None = None
     #: When the run may first execute (schedules); None = now.
     start_at: datetime | None = None
@@ -151,7 +152,13 @@ class Step(Protocol):
         """Remove and return the oldest buffered signal called ``name`` (FIFO), if any."""
 
     def enqueue_task(self, task: Mapping[str, Any]) -> int:
-        """Insert a queued activity task (fields of `Task` minus ids/status); return its id."""
+        """Insert a queued activity task for this run; return its id.
+
+        Keys: ``seq``, ``queue``, ``activity``, ``args`` (required); ``max_attempts``
+        (default 1), ``attempt`` (default 1), ``idempotency_key`` (default
+        ``"<run_id>:<seq>"``), ``timeout_seconds``, ``heartbeat_seconds``, ``available_at``
+        (default now). An unknown key raises `StoreError`. One task per (run, seq).
+        """
 
     def set_attributes(self, attributes: Mapping[str, Any]) -> None:
         """Merge searchable attributes into the run."""
@@ -188,9 +195,11 @@ class Store(Protocol):
         """Lease due runs (FOR UPDATE SKIP LOCKED) this worker can execute.
 
         Due: pending, or suspended with next_wakeup_at <= now, or running with an
-        expired lease (its worker died). Executable: the run's workflow is in
-        ``current_versions`` and its version_hash is None (pinned here to the current
-        hash) or in ``known_versions``. Each claim bumps the fencing token.
+        expired lease (its worker died) or a released one. Executable: version_hash is
+        None and the workflow is in ``current_versions`` (the run is pinned here to that
+        hash, recorded as a workflow version), or version_hash is in ``known_versions``
+        or among ``current_versions.values()``. Each claim takes a larger fencing token;
+        claiming clears ``waiting_on`` and ``next_wakeup_at``.
         """
 
     def renew_lease(self, lease: Lease, lease_seconds: float) -> Lease:
@@ -204,14 +213,22 @@ class Store(Protocol):
     def suspend(self, lease: Lease, *, wake_at: datetime | None, waiting_on: str) -> None:
         """Fenced: mark suspended until ``wake_at`` (None = only a signal/task wakes it), release the lease.
 
-        If a wake-up arrived meanwhile (a signal for ``waiting_on``, a finished task),
-        wake_at is set to now so the run is claimed again at once.
+        If a wake-up arrived meanwhile, wake_at is set to now so the run is claimed again
+        at once: ``waiting_on="signal:<name>"`` and a ``name`` signal is buffered;
+        ``"task:<task_id>"`` and that task is completed or failed; ``"child:<run_id>"``
+        and that run is terminal; or a cancel was requested.
         """
 
     def finish(
         self, lease: Lease, *, status: str, result: str | None = None, error: str | None = None
     ) -> None:
-        """Fenced: move to a terminal status, release the lease, wake a waiting parent."""
+        """Fenced: move to a terminal status, release the lease, wake a waiting parent.
+
+        A non-terminal ``status`` raises `StoreError` (reason ``"not_terminal"``).
+
+        The parent is woken (next_wakeup_at = now) when it is suspended with
+        ``waiting_on="child:<this run_id>"``.
+        """
 
     def release(self, lease: Lease) -> None:
         """Give the run back without changing its state (graceful shutdown)."""
@@ -220,25 +237,56 @@ class Store(Protocol):
     def send_signal(
         self, run_id: str, name: str, payload: str, *, delivery_id: str | None = None
     ) -> bool:
-        """Buffer a signal and wake the run; a repeated ``delivery_id`` is a no-op (False)."""
+        """Buffer a signal; True when it was buffered now.
+
+        Wakes the run (next_wakeup_at = now) when it waits for ``name``. Returns False,
+        storing nothing, when ``delivery_id`` was already delivered to this run or the
+        run is terminal. Raises `StoreError` (reason ``"not_found"``) for an unknown run.
+        """
 
     def request_cancel(self, run_id: str) -> bool:
-        """Mark cancellation requested and wake the run; False if already terminal."""
+        """Mark cancellation requested and wake the run; False if already terminal.
+
+        Raises `StoreError` (reason ``"not_found"``) for an unknown run.
+        """
 
     # --- queued activity tasks -------------------------------------------------------------
     def claim_tasks(
         self, *, owner: str, queues: Collection[str], limit: int, lease_seconds: float
-    ) -> list[Task]: ...
+    ) -> list[Task]:
+        """Lease due tasks of ``queues`` (FOR UPDATE SKIP LOCKED), oldest first.
 
-    def heartbeat_task(self, task: Task, lease_seconds: float) -> None: ...
+        A task whose lease expired (its worker died) is taken over with attempt + 1;
+        one that expired on its last attempt is failed with a ``TaskLeaseExpired``
+        error and its run woken. Tasks of terminal runs are never returned.
+        """
 
-    def complete_task(self, task: Task, *, result: str | None, error: str | None) -> None:
-        """Record the outcome (fenced on the task lease) and wake the run."""
+    def heartbeat_task(self, task: Task, lease_seconds: float) -> None:
+        """Extend a task lease; raises `LeaseLostError` when the task was requeued/re-leased."""
+
+    def complete_task(
+        self,
+        task: Task,
+        *,
+        result: str | None,
+        error: str | None,
+        retry_after: float | None = None,
+    ) -> None:
+        """Record the outcome (fenced on the task lease) and wake the run.
+
+        With ``error`` and ``retry_after`` (seconds), the task goes back to the queue
+        instead: attempt + 1, available after the delay, the run not woken. A stale
+        task lease raises `LeaseLostError` and writes nothing.
+        """
 
     def get_task(self, run_id: str, seq: int) -> Task | None: ...
 
     # --- wake-ups ---------------------------------------------------------------------------
     def wait_for_work(self, timeout: float) -> None:
-        """Block until a notification says work may be due, or ``timeout`` seconds pass."""
+        """Block until a notification says work may be due, or ``timeout`` seconds pass.
+
+        Issues no query while it waits. Postgres also returns when a timer announced by
+        a `suspend` comes due.
+        """
 
     def close(self) -> None: ...

@@ -1,0 +1,451 @@
+"""The library entry points: `check_source` → `check_paths`, returning a `CheckReport`.
+
+The pipeline: discover files and prefilter them; reuse cached results whose content and
+closure hashes match; summarize the rest (in worker processes when there are many);
+walk from every workflow class into what it reaches; apply selection, severities and
+suppressions; sort. Nothing here raises for a bad file: CN901–CN903 report it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .cache import ResultCache
+from .config import Config, load_config
+from .diagnostics import CODES, ChainHop, Diagnostic, Severity
+from .discovery import iter_python_files, worth_parsing
+from .engine import content_hash, summarize
+from .project import ProjectIndex, SourceFiles, display_path
+from .reach import Project, RawDiagnostic, WorkflowChecker
+from .resolve import Settings
+from .selection import Selection
+from .summary import FileSummary, Suppression
+from .suppressions import matching
+
+#: Below this many files to summarize, worker processes cost more than they save.
+PARALLEL_THRESHOLD = 8
+
+
+@dataclass(slots=True)
+class CheckReport:
+    """The outcome of a check run."""
+
+    #: Sorted, final diagnostics (selection, severities and suppressions applied).
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    #: Python files discovered (including those the prefilter skipped).
+    files_checked: int = 0
+    #: ``"module:QualName"`` of every workflow class found, sorted.
+    workflows: list[str] = field(default_factory=list)
+    #: Files summarized (parsed) in this run; 0 on a fully warm cache.
+    files_parsed: int = 0
+
+    def exit_code(self, *, strict: bool = False) -> int:
+        """0 when clean or only warnings, 1 on errors (or on warnings when ``strict``)."""
+        if any(d.severity is Severity.ERROR for d in self.diagnostics):
+            return 1
+        if strict and self.diagnostics:
+            return 1
+        return 0
+
+
+@dataclass(frozen=True, slots=True)
+class FileResult:
+    """What one checked file contributes; cached as JSON."""
+
+    diagnostics: tuple[Diagnostic, ...] = ()
+    workflows: tuple[str, ...] = ()
+    #: Suppression comments of every file the analysis read: (path, comment).
+    suppressions: tuple[tuple[str, Suppression], ...] = ()
+    #: (path, line, code) of the comments that suppressed something.
+    used: tuple[tuple[str, int, str], ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "diagnostics": [_diag_to_json(d) for d in self.diagnostics],
+            "workflows": list(self.workflows),
+            "suppressions": [
+                [p, s.line, list(s.codes), s.own_line, s.kind] for p, s in self.suppressions
+            ],
+            "used": [list(u) for u in self.used],
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> FileResult:
+        return cls(
+            diagnostics=tuple(_diag_from_json(d) for d in data["diagnostics"]),
+            workflows=tuple(data["workflows"]),
+            suppressions=tuple(
+                (p, Suppression(line, tuple(codes), own, kind))
+                for p, line, codes, own, kind in data["suppressions"]
+            ),
+            used=tuple((p, line, code) for p, line, code in data["used"]),
+        )
+
+
+def _diag_to_json(d: Diagnostic) -> dict[str, Any]:
+    return {
+        "path": d.path,
+        "line": d.line,
+        "column": d.column,
+        "code": d.code,
+        "message": d.message,
+        "severity": d.severity.value,
+        "hint": d.hint,
+        "chain": [[h.label, h.path, h.line] for h in d.chain],
+        "end_line": d.end_line,
+        "end_column": d.end_column,
+        "workflow": d.workflow,
+    }
+
+
+def _diag_from_json(data: Mapping[str, Any]) -> Diagnostic:
+    return Diagnostic(
+        path=data["path"],
+        line=data["line"],
+        column=data["column"],
+        code=data["code"],
+        message=data["message"],
+        severity=Severity(data["severity"]),
+        hint=data["hint"],
+        chain=tuple(ChainHop(label, path, line) for label, path, line in data["chain"]),
+        end_line=data["end_line"],
+        end_column=data["end_column"],
+        workflow=data["workflow"],
+    )
+
+
+class _Run:
+    """State of one check run over a fixed set of files."""
+
+    def __init__(
+        self,
+        files: SourceFiles,
+        config: Config,
+        *,
+        strict: bool,
+        use_cache: bool,
+        jobs: int | None,
+    ) -> None:
+        self.files = files
+        self.config = config
+        self.strict = strict
+        self.jobs = config.jobs if jobs is None else jobs
+        self.settings = Settings.from_config(config)
+        self.index = ProjectIndex(files)
+        self.selection = Selection(config, strict)
+        self.use_cache = use_cache
+        self.parsed = 0
+        self._hashes: dict[Path, str | None] = {}
+        self._by_path: dict[str, FileSummary] = {}
+        self.project = Project(self.index, self.settings, self._load_module)
+
+    # -- file access ---------------------------------------------------------------------
+    def read(self, path: Path) -> bytes | None:
+        try:
+            data = self.files.read_bytes(path)
+        except OSError:
+            self._hashes[path] = None
+            return None
+        self._hashes[path] = content_hash(data)
+        return data
+
+    def hash_of(self, path: Path) -> str | None:
+        if path not in self._hashes:
+            self.read(path)
+        return self._hashes[path]
+
+    def _summarize(self, path: Path, data: bytes) -> FileSummary:
+        self.parsed += 1
+        summary = summarize(path, data, settings=self.settings, index=self.index)
+        self._register(path, summary)
+        return summary
+
+    def _register(self, path: Path, summary: FileSummary) -> None:
+        self._by_path[summary.path] = summary
+        self._abs[summary.path] = path
+        self.project.add(summary)
+
+    _abs: dict[str, Path]
+
+    def _load_module(self, module: str) -> FileSummary | None:
+        path = self.index.find_module(module)
+        if path is None:
+            return None
+        shown = display_path(path)
+        if shown in self._by_path:
+            return self._by_path[shown]
+        data = self.read(path)
+        if data is None:
+            return None
+        return self._summarize(path, data)
+
+    # -- the pipeline --------------------------------------------------------------------
+    def run(self, paths: Sequence[Path], *, prefilter: bool = True) -> CheckReport:
+        self._abs = {}
+        self.index.add_roots(self.config.resolved_src() if self.files.memory is None else [
+            self.config.root / s for s in self.config.src
+        ])
+        self.index.add_roots(self.index.module_for_path(p)[1] for p in paths)
+        cache = None
+        if self.use_cache and self.files.memory is None:
+            scope = "|".join(str(r) for r in self.index.roots)
+            cache = ResultCache.for_config(self.config, scope)
+        results: list[FileResult] = []
+        pending: list[tuple[Path, bytes]] = []
+        for path in paths:
+            data = self.read(path)
+            if data is None:
+                results.append(self._unreadable(path))
+            else:
+                pending.append((path, data))
+        # The prefilter admits files that mention continuum or a workflow base class; a
+        # class deriving from a project base found in this run admits more files, so
+        # repeat until no new file qualifies.
+        markers = [b"continuum", *(b.rpartition(".")[2].encode() for b in self.config.workflow_bases)]
+        if not prefilter:
+            results.extend(self._check_batch(pending, cache))
+            pending = []
+        while pending:
+            admitted = [(p, d) for p, d in pending if worth_parsing(d, markers)]
+            if not admitted:
+                break
+            pending = [(p, d) for p, d in pending if not worth_parsing(d, markers)]
+            batch = self._check_batch(admitted, cache)
+            results.extend(batch)
+            names = {w.rpartition(":")[2].rpartition(".")[2] for r in batch for w in r.workflows}
+            markers = [n.encode() for n in sorted(names)]
+        return self._merge(results, len(paths))
+
+    def _check_batch(
+        self, items: list[tuple[Path, bytes]], cache: ResultCache | None
+    ) -> list[FileResult]:
+        results: list[FileResult] = []
+        misses: list[tuple[Path, bytes]] = []
+        for path, data in items:
+            payload = cache.load(path, self._hashes[path] or "", self.hash_of) if cache else None
+            if payload is not None:
+                results.append(FileResult.from_json(payload))
+            else:
+                misses.append((path, data))
+        self._summarize_all(misses)
+        for path, _data in misses:
+            self.project.touched = set()
+            summary = self._by_path[display_path(path)]
+            result = self._check_file(summary)
+            results.append(result)
+            if cache is not None:
+                closure = sorted(
+                    (str(self._abs[p]), self.hash_of(self._abs[p]) or "")
+                    for p in self.project.touched | {summary.path}
+                )
+                cache.store(path, summary.content_hash, closure, result.to_json())
+        return results
+        return self._merge(results, len(paths))
+
+    def _summarize_all(self, items: list[tuple[Path, bytes]]) -> None:
+        from .parallel import worker_count
+
+        workers = worker_count(len(items), self.jobs)
+        if len(items) < PARALLEL_THRESHOLD or workers <= 1 or self.files.memory is not None:
+            for path, data in items:
+                self._summarize(path, data)
+            return
+        from .parallel import summarize_many
+
+        summaries = summarize_many(items, settings=self.settings, index=self.index, workers=workers)
+        self.parsed += len(summaries)
+        for (path, _), summary in zip(items, summaries, strict=True):
+            self._register(path, summary)
+
+    def _unreadable(self, path: Path) -> FileResult:
+        shown = display_path(path)
+        diagnostic = Diagnostic(shown, 1, 1, "CN902", "cannot read file", CODES["CN902"].severity)
+        return FileResult(diagnostics=(diagnostic,) if self.selection.applies("CN902", shown) else ())
+
+    def _check_file(self, summary: FileSummary) -> FileResult:
+        raw: list[RawDiagnostic] = [RawDiagnostic(d, _pos_of(d)) for d in summary.errors]
+        workflows: list[str] = []
+        checker = WorkflowChecker(self.project, frozenset(self.config.deterministic))
+        reached_modules: set[str] = set()
+        for qualname in summary.classes:
+            key = (summary.module, qualname)
+            if not self.project.is_workflow(key):
+                continue
+            workflows.append(f"{summary.module}:{qualname}")
+            raw.extend(checker.check_workflow(key))
+        reached_modules = {module for module, _ in checker.reached}
+        for finding in summary.module_findings:
+            if finding.code == "CN302" or workflows:
+                raw.append(_module_raw(summary, finding))
+        for module in sorted(reached_modules - {summary.module}):
+            other = self.project.get(module)
+            for finding in other.module_findings if other else ():
+                if finding.code == "CN111":
+                    raw.append(_module_raw(other, finding))
+        return self._finish(raw, workflows)
+
+    def _finish(self, raw: list[RawDiagnostic], workflows: list[str]) -> FileResult:
+        kept: list[Diagnostic] = []
+        used: set[tuple[str, int, str]] = set()
+        for item in raw:
+            d = item.diagnostic
+            if not self.selection.applies(d.code, d.path):
+                continue
+            hit = self._suppressed(d.path, d.code, item.pos)
+            if hit is None and item.origin_path:
+                hit = self._suppressed(item.origin_path, d.code, item.origin_pos)
+            if hit is not None:
+                used.add(hit)
+                continue
+            kept.append(self.selection.severity(d))
+        touched = sorted(self.project.touched)
+        comments = tuple((p, s) for p in touched for s in self._by_path[p].suppressions)
+        return FileResult(
+            diagnostics=tuple(sorted(set(kept))),
+            workflows=tuple(workflows),
+            suppressions=comments,
+            used=tuple(sorted(used)),
+        )
+
+    def _suppressed(self, path: str, code: str, pos: Any) -> tuple[str, int, str] | None:
+        summary = self._by_path.get(path)
+        if summary is None:
+            return None
+        sup = matching(summary.suppressions, code, pos)
+        if sup is None:
+            return None
+        return (path, sup.line, code if sup.codes else "*")
+
+    def _merge(self, results: list[FileResult], discovered: int) -> CheckReport:
+        diagnostics: set[Diagnostic] = set()
+        workflows: set[str] = set()
+        comments: dict[tuple[str, int], Suppression] = {}
+        used: set[tuple[str, int, str]] = set()
+        for result in results:
+            diagnostics.update(result.diagnostics)
+            workflows.update(result.workflows)
+            comments.update({(p, s.line): s for p, s in result.suppressions})
+            used.update(result.used)
+        if self.strict:
+            diagnostics.update(self._unused(comments, used))
+        return CheckReport(
+            diagnostics=_dedupe(sorted(diagnostics)),
+            files_checked=discovered,
+            workflows=sorted(workflows),
+            files_parsed=self.parsed,
+        )
+
+    def _unused(
+        self, comments: Mapping[tuple[str, int], Suppression], used: set[tuple[str, int, str]]
+    ) -> Iterable[Diagnostic]:
+        used_at: dict[tuple[str, int], set[str]] = {}
+        for path, line, code in used:
+            used_at.setdefault((path, line), set()).add(code)
+        for (path, line), sup in sorted(comments.items()):
+            if not self.selection.applies("CN290", path):
+                continue
+            hits = used_at.get((path, line), set())
+            if not sup.codes:
+                if sup.kind == "noqa" or hits:
+                    continue
+                unused = "blanket suppression"
+            else:
+                stale = [c for c in sup.codes if c not in hits]
+                if not stale:
+                    continue
+                unused = ", ".join(stale)
+            yield Diagnostic(
+                path=path,
+                line=line,
+                column=1,
+                code="CN290",
+                message=f"unused suppression ({unused}): nothing is reported here",
+                severity=CODES["CN290"].severity,
+                hint="remove the comment (or the stale codes from it)",
+            )
+
+
+def _dedupe(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    seen: set[tuple[str, int, int, str, str]] = set()
+    for d in diagnostics:
+        key = (d.path, d.line, d.column, d.code, d.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(d)
+    return out
+
+
+def _pos_of(d: Diagnostic) -> Any:
+    from .summary import Pos
+
+    return Pos(d.line, d.column, d.end_line, d.end_column, d.line)
+
+
+def _module_raw(summary: FileSummary, finding: Any) -> RawDiagnostic:
+    diagnostic = Diagnostic(
+        path=summary.path,
+        line=finding.pos.line,
+        column=finding.pos.column,
+        code=finding.code,
+        message=finding.message,
+        severity=CODES[finding.code].severity,
+        hint=finding.hint,
+        end_line=finding.pos.end_line,
+        end_column=finding.pos.end_column,
+    )
+    return RawDiagnostic(diagnostic, finding.pos)
+
+
+def check_paths(
+    paths: Sequence[str | Path],
+    *,
+    config: Config | None = None,
+    strict: bool = False,
+    use_cache: bool = True,
+    jobs: int | None = None,
+) -> CheckReport:
+    """Check every Python file under ``paths``.
+
+    ``config`` defaults to the nearest ``[tool.continuum]`` above the first path (raises
+    `ConfigError` when it is invalid). ``strict`` (or ``strict = true`` in the config)
+    reports unused suppressions (CN290); use ``report.exit_code(strict=True)`` to fail on
+    warnings. Results are cached under the config's cache directory unless ``use_cache``
+    is false. Never raises for a bad source file.
+    """
+    if config is None:
+        config = load_config(Path(paths[0]) if paths else None)
+    strict = strict or config.strict
+    files = list(iter_python_files(paths, config))
+    run = _Run(SourceFiles(), config, strict=strict, use_cache=use_cache, jobs=jobs)
+    return run.run(files)
+
+
+def check_source(
+    source: str,
+    *,
+    path: str = "workflow.py",
+    config: Config | None = None,
+    strict: bool = False,
+    extra_files: Mapping[str, str] | None = None,
+) -> list[Diagnostic]:
+    """Check one module's source text; other project modules may be given in ``extra_files``.
+
+    Paths are relative to ``config.root`` (default: the working directory); nothing is
+    read from or written to disk. Returns the sorted, final diagnostics.
+
+    >>> [d.code for d in check_source(
+    ...     "import time\\nfrom continuum import Workflow\\n"
+    ...     "class F(Workflow):\\n    def run(self, x):\\n        return time.time()\\n")]
+    ['CN101']
+    """
+    config = config or Config()
+    root = config.root
+    memory = {root / path: source.encode()}
+    for rel, text in (extra_files or {}).items():
+        memory[root / rel] = text.encode()
+    run = _Run(SourceFiles(memory), config, strict=strict or config.strict, use_cache=False, jobs=0)
+    return run.run([root / path], prefilter=False).diagnostics

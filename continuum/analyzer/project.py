@@ -1,0 +1,118 @@
+"""The project index: which files exist, their module names, and module → file lookups.
+
+Built once in the parent before any worker starts (like LibCST's ``FullRepoManager``) and
+passed to workers; it is a small picklable value. Files may come from disk or, for
+`check_source`, from an in-memory mapping.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(slots=True)
+class SourceFiles:
+    """Where source text comes from: the disk, or an in-memory ``{abs path: text}`` map."""
+
+    memory: Mapping[Path, bytes] | None = None
+    _dirs: frozenset[Path] = field(default=frozenset(), repr=False)
+
+    def __post_init__(self) -> None:
+        if self.memory is not None:
+            dirs = {parent for path in self.memory for parent in path.parents}
+            self._dirs = frozenset(dirs)
+
+    def is_file(self, path: Path) -> bool:
+        """Whether ``path`` is an existing file."""
+        if self.memory is not None:
+            return path in self.memory
+        return path.is_file()
+
+    def read_bytes(self, path: Path) -> bytes:
+        """The file's bytes (raises OSError when missing)."""
+        if self.memory is not None:
+            try:
+                return self.memory[path]
+            except KeyError as exc:
+                raise FileNotFoundError(path) from exc
+        return path.read_bytes()
+
+
+def display_path(path: Path) -> str:
+    """``path`` relative to the working directory when below it, POSIX style."""
+    try:
+        return path.relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        try:
+            return Path(os.path.relpath(path)).as_posix()
+        except ValueError:  # another drive on Windows
+            return path.as_posix()
+
+
+@dataclass(slots=True)
+class ProjectIndex:
+    """Module names ↔ files for the project being checked."""
+
+    files: SourceFiles
+    #: Absolute import roots, most specific first.
+    roots: tuple[Path, ...] = ()
+    _found: dict[str, Path | None] = field(default_factory=dict, repr=False)
+
+    def add_roots(self, roots: Iterable[Path]) -> None:
+        """Add import roots (deduplicated; deeper roots are tried first)."""
+        merged = set(self.roots) | {r.resolve() if self.files.memory is None else r for r in roots}
+        self.roots = tuple(sorted(merged, key=lambda p: (-len(p.parts), str(p))))
+        self._found.clear()
+
+    def module_for_path(self, path: Path) -> tuple[str, Path]:
+        """``(module name, import root)`` of a file.
+
+        Walks up while the directory is a package (has ``__init__.py``); the first directory
+        without one is the import root. A loose module below a configured root is named
+        relative to that root (namespace packages).
+        """
+        directory = path.parent
+        parts = [] if path.name == "__init__.py" else [path.stem]
+        if self.files.is_file(directory / "__init__.py"):
+            while self.files.is_file(directory / "__init__.py"):
+                parts.insert(0, directory.name)
+                directory = directory.parent
+            return ".".join(parts), directory
+        for root in self.roots:
+            if root == directory or root in directory.parents:
+                rel = directory.relative_to(root).parts
+                return ".".join([*rel, *parts]), root
+        return ".".join(parts), directory
+
+    def find_module(self, module: str) -> Path | None:
+        """The file defining ``module`` under one of the roots, or None."""
+        if module in self._found:
+            return self._found[module]
+        found: Path | None = None
+        if module and all(p.isidentifier() for p in module.split(".")):
+            rel = Path(*module.split("."))
+            for root in self.roots:
+                for candidate in (root / rel.with_suffix(".py"), root / rel / "__init__.py"):
+                    if self.files.is_file(candidate):
+                        found = candidate
+                        break
+                if found:
+                    break
+        self._found[module] = found
+        return found
+
+    def split(self, dotted: str) -> tuple[str, str] | None:
+        """Split a dotted name into ``(project module, qualname)``; None if not project code.
+
+        The longest module prefix that is a project file wins; the qualname may be empty
+        when the name is the module itself.
+        """
+        parts = dotted.split(".")
+        for i in range(len(parts), 0, -1):
+            module = ".".join(parts[:i])
+            if self.find_module(module) is not None:
+                return module, ".".join(parts[i:])
+        return None

@@ -1,0 +1,449 @@
+"""From workflow classes to everything they reach, and the findings along the way.
+
+For each workflow class, every method visible through its (project) base classes is an
+entry. A breadth-first walk from each entry over the call graph (``self.`` methods resolved
+on the workflow class, module-level helpers, functions of other project modules) visits
+every reachable function exactly once, so recursion and cycles cannot hide a finding; the
+walk records the first edge that reached each function, which gives the shortest chain.
+Activity targets and ``side_effect`` arguments never appear as edges (the engine skips
+them); trusted (``@deterministic``) functions are not entered.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from .diagnostics import CODES, ChainHop, Diagnostic
+from .project import ProjectIndex
+from .resolve import Settings
+from .rules.denylisted_calls import REASONS
+from .summary import ClassSummary, Edge, FileSummary, Finding, FunctionSummary, GlobalInfo, Pos
+
+FuncKey = tuple[str, str]  # (module, qualname)
+ClassKey = tuple[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class RawDiagnostic:
+    """A diagnostic before selection and suppression, with where it really comes from."""
+
+    diagnostic: Diagnostic
+    #: Position the suppression is looked up at first (the primary location).
+    pos: Pos
+    #: For chains: the file and position of the bad call itself ("" when direct).
+    origin_path: str = ""
+    origin_pos: Pos = field(default_factory=Pos)
+
+
+@dataclass(frozen=True, slots=True)
+class _Target:
+    kind: str  # function | class | global
+    module: str
+    qualname: str
+    info: GlobalInfo | None = None
+
+
+class Project:
+    """Summaries by module, loaded on demand; records which files an analysis touched."""
+
+    def __init__(
+        self,
+        index: ProjectIndex,
+        settings: Settings,
+        load: Callable[[str], FileSummary | None],
+    ) -> None:
+        self.index = index
+        self.settings = settings
+        self._load = load
+        self._by_module: dict[str, FileSummary | None] = {}
+        self.touched: set[str] = set()
+
+    def add(self, summary: FileSummary) -> None:
+        """Register an already computed summary."""
+        self._by_module.setdefault(summary.module, summary)
+
+    def get(self, module: str) -> FileSummary | None:
+        """The summary of a project module, or None when it is not in the project."""
+        if module not in self._by_module:
+            self._by_module[module] = self._load(module)
+        summary = self._by_module[module]
+        if summary is not None:
+            self.touched.add(summary.path)
+        return summary
+
+    # -- resolution ----------------------------------------------------------------------
+    def resolve(self, ref: str, depth: int = 0) -> list[_Target]:
+        """What a reference (``"module:qualname"`` or dotted) points at in the project."""
+        if depth > 8:
+            return []
+        if ":" in ref:
+            module, _, qual = ref.partition(":")
+        else:
+            split = self.index.split(ref)
+            if split is None:
+                return []
+            module, qual = split
+        summary = self.get(module)
+        if summary is None or summary.errors or not qual:
+            return []
+        if qual in summary.functions:
+            return [_Target("function", module, qual)]
+        parts = qual.split(".")
+        for i in range(len(parts), 0, -1):
+            head, rest = ".".join(parts[:i]), parts[i:]
+            if head in summary.classes:
+                if not rest:
+                    return [_Target("class", module, head)]
+                if len(rest) == 1:
+                    found = self.find_method((module, head), rest[0])
+                    return [_Target("function", *found)] if found else []
+                return []
+        head, rest = parts[0], parts[1:]
+        if head in summary.globals:
+            return [_Target("global", module, head, summary.globals[head])]
+        if head in summary.imports:
+            return self.resolve(".".join([summary.imports[head], *rest]), depth + 1)
+        return []
+
+    def class_summary(self, key: ClassKey) -> ClassSummary | None:
+        summary = self.get(key[0])
+        return summary.classes.get(key[1]) if summary else None
+
+    def bases(self, key: ClassKey) -> list[ClassKey]:
+        cls = self.class_summary(key)
+        out: list[ClassKey] = []
+        for base in cls.bases if cls else ():
+            for target in self.resolve(base):
+                if target.kind == "class":
+                    out.append((target.module, target.qualname))
+        return out
+
+    def mro(self, key: ClassKey) -> list[ClassKey]:
+        """Project classes in method-lookup order (depth-first, left to right, no repeats)."""
+        order: list[ClassKey] = []
+        stack = [key]
+        while stack:
+            current = stack.pop(0)
+            if current in order:
+                continue
+            order.append(current)
+            stack[:0] = self.bases(current)
+        return order
+
+    def find_method(self, key: ClassKey, name: str, after: ClassKey | None = None) -> FuncKey | None:
+        """Where ``name`` is defined for class ``key`` (optionally only after ``after``)."""
+        mro = self.mro(key)
+        if after is not None and after in mro:
+            mro = mro[mro.index(after) + 1 :]
+        for module, cls in mro:
+            summary = self.get(module)
+            qual = f"{cls}.{name}"
+            if summary and qual in summary.functions:
+                return module, qual
+        return None
+
+    def is_workflow(self, key: ClassKey, seen: frozenset[ClassKey] = frozenset()) -> bool:
+        """Whether the class derives (through project classes) from a workflow base."""
+        cls = self.class_summary(key)
+        if cls is None or key in seen:
+            return False
+        if any(base in self.settings.workflow_bases for base in cls.bases):
+            return True
+        return any(self.is_workflow(base, seen | {key}) for base in self.bases(key))
+
+    def function(self, key: FuncKey) -> FunctionSummary | None:
+        summary = self.get(key[0])
+        return summary.functions.get(key[1]) if summary else None
+
+    def path(self, module: str) -> str:
+        summary = self.get(module)
+        return summary.path if summary else ""
+
+
+@dataclass(slots=True)
+class _Walk:
+    """One breadth-first walk from an entry method."""
+
+    entry: FuncKey
+    pred: dict[FuncKey, tuple[FuncKey, Edge] | None]
+    order: list[FuncKey]
+    #: Findings synthesized from edges (import-time values, aliases), per function.
+    extra: dict[FuncKey, list[Finding]]
+
+
+class WorkflowChecker:
+    """Finds the workflows of one file and everything wrong in what they reach."""
+
+    def __init__(self, project: Project, deterministic: frozenset[str]) -> None:
+        self.project = project
+        self.deterministic = deterministic
+        self.reached: set[FuncKey] = set()
+
+    # -- walking -----------------------------------------------------------------------
+    def _trusted(self, key: FuncKey, fn: FunctionSummary) -> bool:
+        return fn.deterministic == () or f"{key[0]}:{key[1]}" in self.deterministic
+
+    def _self_class(self, workflow: ClassKey, key: FuncKey) -> ClassKey | None:
+        """The class ``self`` stands for inside function ``key`` reached from ``workflow``."""
+        owner = (key[0], key[1].rpartition(".")[0])
+        if not owner[1]:
+            return None
+        if owner in self.project.mro(workflow):
+            return workflow
+        return owner if self.project.class_summary(owner) else None
+
+    def _targets(self, workflow: ClassKey, key: FuncKey, edge: Edge) -> Iterator[_Target]:
+        project = self.project
+        kind, _, name = edge.target.partition(":")
+        if kind in {"self", "super"} and "." not in kind:
+            cls = self._self_class(workflow, key)
+            if cls is None:
+                return
+            after = (key[0], key[1].rpartition(".")[0]) if kind == "super" else None
+            found = project.find_method(cls, name, after=after)
+            if found:
+                yield _Target("function", *found)
+            return
+        yield from project.resolve(edge.target)
+
+    def walk(self, workflow: ClassKey, entry: FuncKey, entries: set[FuncKey]) -> _Walk:
+        """Visit every function reachable from ``entry`` (other entries are not entered)."""
+        project = self.project
+        pred: dict[FuncKey, tuple[FuncKey, Edge] | None] = {entry: None}
+        order: list[FuncKey] = []
+        extra: dict[FuncKey, list[Finding]] = {}
+        queue = deque([entry])
+        while queue:
+            key = queue.popleft()
+            fn = project.function(key)
+            if fn is None or self._trusted(key, fn):
+                continue
+            order.append(key)
+            for edge in fn.edges:
+                for target in self._targets(workflow, key, edge):
+                    callees: list[FuncKey] = []
+                    if target.kind == "function":
+                        callees = [(target.module, target.qualname)]
+                    elif target.kind == "class":
+                        callees = [
+                            found
+                            for method in ("__new__", "__init__", "__post_init__")
+                            if (found := project.find_method((target.module, target.qualname), method))
+                        ]
+                    elif target.info is not None:
+                        finding = self._global_finding(target, edge)
+                        if finding is not None:
+                            extra.setdefault(key, []).append(finding)
+                        if target.info.alias:
+                            callees = [
+                                (t.module, t.qualname)
+                                for t in project.resolve(target.info.alias)
+                                if t.kind == "function"
+                            ]
+                    for callee in callees:
+                        if callee in pred or (callee in entries and callee != entry):
+                            continue
+                        pred[callee] = (key, edge)
+                        queue.append(callee)
+        self.reached.update(order)
+        return _Walk(entry, pred, order, extra)
+
+    def _global_finding(self, target: _Target, edge: Edge) -> Finding | None:
+        info = target.info
+        assert info is not None  # noqa: S101 - callers check
+        settings = self.project.settings
+        if info.alias and ":" not in info.alias:
+            hit = settings.denied(info.alias)
+            if hit is not None:
+                _key, code, hint = hit
+                message = f"`{edge.label}` is `{info.alias}`, which {REASONS.get(code, 'is forbidden')}"
+                return Finding(code, edge.label, message, hint, edge.pos, target=info.alias)
+        if info.taint:
+            code, label, hint = info.taint[0]
+            where = f"{target.module}.{target.qualname}"
+            if code in {"CN106", "CN107"}:
+                message = (
+                    f"`{edge.label}` is `{where}`, created at import by `{label}`; using it "
+                    f"{REASONS[code]}"
+                )
+                return Finding(code, edge.label, message, hint, edge.pos)
+            message = (
+                f"`{edge.label}` reads `{where}`, computed at import by `{label}`: its value "
+                "differs between workers"
+            )
+            return Finding(
+                "CN110",
+                edge.label,
+                message,
+                "pass the value as workflow input, or read it in an activity",
+                edge.pos,
+            )
+        return None
+
+    # -- reporting ---------------------------------------------------------------------
+    def check_workflow(self, workflow: ClassKey) -> list[RawDiagnostic]:
+        """All raw diagnostics of one workflow class."""
+        project = self.project
+        name = f"{workflow[0]}:{workflow[1]}"
+        entries: dict[str, FuncKey] = {}
+        for module, cls in project.mro(workflow):
+            summary = project.get(module)
+            for method in summary.classes[cls].methods if summary and cls in summary.classes else ():
+                if f"{cls}.{method}" in summary.functions:
+                    entries.setdefault(method, (module, f"{cls}.{method}"))
+        entry_set = set(entries.values())
+        out: list[RawDiagnostic] = []
+        seen_keys: set[tuple[str, str]] = set()
+        reached: dict[FuncKey, None] = {}
+        for method, entry in sorted(entries.items()):
+            walk = self.walk(workflow, entry, entry_set)
+            label = f"{workflow[1]}.{method}"
+            for key in walk.order:
+                reached.setdefault(key)
+                fn = project.function(key)
+                assert fn is not None  # noqa: S101 - walk only yields known functions
+                for finding in (*fn.findings, *walk.extra.get(key, ())):
+                    if fn.deterministic and _allowed(finding, fn.deterministic):
+                        continue
+                    if finding.key:
+                        if (finding.code, finding.key) in seen_keys:
+                            continue
+                        seen_keys.add((finding.code, finding.key))
+                    out.append(self._emit(name, label, walk, key, finding))
+        out.extend(self._effects(workflow, name, list(reached)))
+        return out
+
+    def _emit(self, name: str, label: str, walk: _Walk, key: FuncKey, finding: Finding) -> RawDiagnostic:
+        project = self.project
+        info = CODES[finding.code]
+        path = project.path(key[0])
+        if key == walk.entry:
+            diagnostic = Diagnostic(
+                path=path,
+                line=finding.pos.line,
+                column=finding.pos.column,
+                code=finding.code,
+                message=finding.message,
+                severity=info.severity,
+                hint=finding.hint,
+                end_line=finding.pos.end_line,
+                end_column=finding.pos.end_column,
+                workflow=name,
+            )
+            return RawDiagnostic(diagnostic, finding.pos)
+        # Rebuild the chain: entry → … → key, each hop with the line of its next call.
+        steps: list[tuple[FuncKey, Edge]] = []
+        current = key
+        while (link := walk.pred.get(current)) is not None:
+            steps.append(link)
+            current = link[0]
+        steps.reverse()
+        first_edge = steps[0][1]
+        hops = [ChainHop(label, project.path(walk.entry[0]), first_edge.pos.line)]
+        for i, (_caller, _edge) in enumerate(steps):
+            callee = steps[i + 1][0] if i + 1 < len(steps) else key
+            line = steps[i + 1][1].pos.line if i + 1 < len(steps) else finding.pos.line
+            hops.append(ChainHop(f"{callee[0]}.{callee[1]}", project.path(callee[0]), line))
+        hops.append(ChainHop(finding.label, path, finding.pos.line))
+        text = " → ".join([hops[0].label, *(str(h) for h in hops[1:-1]), hops[-1].label])
+        primary = first_edge.pos
+        diagnostic = Diagnostic(
+            path=project.path(walk.entry[0]),
+            line=primary.line,
+            column=primary.column,
+            code=finding.code,
+            message=f"{finding.message}: {text}",
+            severity=info.severity,
+            hint=finding.hint,
+            chain=tuple(hops),
+            end_line=primary.end_line,
+            end_column=primary.end_column,
+            workflow=name,
+        )
+        return RawDiagnostic(diagnostic, primary, origin_path=path, origin_pos=finding.pos)
+
+    def _effects(self, workflow: ClassKey, name: str, reached: list[FuncKey]) -> list[RawDiagnostic]:
+        """CN204, CN302 (activity targets calling effects) and CN303 over reached code."""
+        project = self.project
+        calls = [
+            (key, call)
+            for key in reached
+            if (fn := project.function(key)) is not None
+            for call in fn.effects
+        ]
+        names = {call.name for _, call in calls}
+        signals: tuple[str, ...] | None = None
+        for cls in project.mro(workflow):
+            summary = project.class_summary(cls)
+            if summary is not None and summary.signals is not None:
+                signals = summary.signals
+                break
+        out: list[RawDiagnostic] = []
+
+        def emit(key: FuncKey, pos: Pos, code: str, message: str, hint: str) -> None:
+            diagnostic = Diagnostic(
+                path=project.path(key[0]),
+                line=pos.line,
+                column=pos.column,
+                code=code,
+                message=message,
+                severity=CODES[code].severity,
+                hint=hint,
+                end_line=pos.end_line,
+                end_column=pos.end_column,
+                workflow=name,
+            )
+            out.append(RawDiagnostic(diagnostic, pos))
+
+        compensating = bool(names & {"compensate", "compensate_all"})
+        for key, call in calls:
+            if call.name == "activity":
+                if "compensate_all" in names and call.compensate == "absent":
+                    emit(
+                        key,
+                        call.pos,
+                        "CN204",
+                        f"activity `{call.target_label}` has no `compensate=` but the workflow "
+                        "calls `compensate_all()`",
+                        "declare compensate=undo_fn, or compensate=None when there is nothing to undo",
+                    )
+                elif call.compensate == "set" and not compensating:
+                    emit(
+                        key,
+                        call.pos,
+                        "CN204",
+                        f"activity `{call.target_label}` declares `compensate=` but nothing in "
+                        "the workflow calls `compensate()` or `compensate_all()`",
+                        "call compensate(ref) or compensate_all() on the failure path, or drop compensate=",
+                    )
+                if call.target:
+                    for target in project.resolve(call.target):
+                        fn = project.function((target.module, target.qualname))
+                        if target.kind == "function" and fn is not None and fn.effects:
+                            used = fn.effects[0].name
+                            emit(
+                                key,
+                                call.pos,
+                                "CN302",
+                                f"activity target `{call.target_label}` calls `{used}()`; "
+                                "effects only work in workflow code",
+                                "call the effect from the workflow and pass results to the activity",
+                            )
+            elif call.name == "await_signal" and signals is not None and call.signal is not None:
+                if call.signal not in signals:
+                    emit(
+                        key,
+                        call.pos,
+                        "CN303",
+                        f"`await_signal({call.signal!r})` waits for a signal {workflow[1]} does not "
+                        f"declare (signals={list(signals)})",
+                        "add the name to the class's signals=[...] or fix the spelling",
+                    )
+        return out
+
+
+def _allowed(finding: Finding, allow: tuple[str, ...]) -> bool:
+    target = finding.target
+    return bool(target) and any(target == a or target.startswith(a + ".") for a in allow)

@@ -1,0 +1,152 @@
+"""CN201 (handlers that can swallow the runtime's ``Suspend``) and CN202 (``except Exception``).
+
+``Suspend`` is a ``BaseException``: a bare ``except:``, ``except BaseException`` or
+``contextlib.suppress(BaseException)`` can catch it, and ``return``/``break``/``continue``
+in ``finally`` discards it. A handler that re-raises with a bare ``raise`` is fine.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+import libcst.matchers as m
+
+from ..rule import Invalid, Rule, Valid, workflow
+
+_HINT_201 = (
+    "catch specific exceptions (or `Exception`), or re-raise with a bare `raise`; the "
+    "runtime suspends a workflow by raising a BaseException"
+)
+_HINT_FINALLY = "move the return/break/continue out of the finally block"
+
+
+def _reraises(handler: cst.ExceptHandler) -> bool:
+    """Whether the handler body contains a bare ``raise`` (not inside a nested def)."""
+    found = m.findall(handler.body, m.Raise(exc=None))
+    return bool(found)
+
+
+class _Jumps(cst.CSTVisitor):
+    """return/break/continue that leave a finally block (not those of nested loops/defs)."""
+
+    def __init__(self) -> None:
+        self.found: list[cst.CSTNode] = []
+        self._loops = 0
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return False
+
+    def visit_For(self, node: cst.For) -> None:
+        self._loops += 1
+
+    def leave_For(self, original_node: cst.For) -> None:
+        self._loops -= 1
+
+    def visit_While(self, node: cst.While) -> None:
+        self._loops += 1
+
+    def leave_While(self, original_node: cst.While) -> None:
+        self._loops -= 1
+
+    def visit_Return(self, node: cst.Return) -> None:
+        self.found.append(node)
+
+    def visit_Break(self, node: cst.Break) -> None:
+        if not self._loops:
+            self.found.append(node)
+
+    def visit_Continue(self, node: cst.Continue) -> None:
+        if not self._loops:
+            self.found.append(node)
+
+
+class ExceptionHandling(Rule):
+    """Flags handlers and finally blocks that can swallow ``Suspend``."""
+
+    CODES = ("CN201", "CN202")
+
+    def _caught(self, expr: cst.BaseExpression | None) -> set[str]:
+        if expr is None:
+            return {"builtins.BaseException"}
+        elements = expr.elements if isinstance(expr, cst.Tuple) else None
+        exprs = [e.value for e in elements] if elements is not None else [expr]
+        return {n for e in exprs for n in self.ctx.resolver.names(e)}
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        if self.ctx.frame is None or _reraises(node):
+            return
+        caught = self._caught(node.type)
+        if node.type is None:
+            self.report(node, "CN201", "except:", "bare `except:` can swallow the runtime's Suspend",
+                        hint=_HINT_201)
+        elif "builtins.BaseException" in caught:
+            self.report(
+                node,
+                "CN201",
+                "except BaseException",
+                "`except BaseException` without a bare `raise` can swallow the runtime's Suspend",
+                hint=_HINT_201,
+            )
+        elif "builtins.Exception" in caught:
+            self.report(
+                node,
+                "CN202",
+                "except Exception",
+                "`except Exception` is broad (it cannot catch Suspend; style only)",
+                hint="catch the specific exceptions you expect",
+            )
+
+    def visit_WithItem(self, node: cst.WithItem) -> None:
+        if self.ctx.frame is None or not isinstance(node.item, cst.Call):
+            return
+        if self.ctx.resolver.name(node.item.func) != "contextlib.suppress":
+            return
+        caught = {n for a in node.item.args for n in self.ctx.resolver.names(a.value)}
+        if "builtins.BaseException" in caught:
+            self.report(
+                node,
+                "CN201",
+                "suppress(BaseException)",
+                "`contextlib.suppress(BaseException)` can swallow the runtime's Suspend",
+                hint=_HINT_201,
+            )
+
+    def visit_Finally(self, node: cst.Finally) -> None:
+        if self.ctx.frame is None:
+            return
+        jumps = _Jumps()
+        node.body.visit(jumps)
+        for jump in jumps.found:
+            word = type(jump).__name__.lower()
+            self.report(
+                jump,
+                "CN201",
+                f"{word} in finally",
+                f"`{word}` in `finally` discards an in-flight exception such as Suspend",
+                hint=_HINT_FINALLY,
+            )
+
+    VALID = [
+        Valid(workflow("try:\n    return 1\nexcept ValueError:\n    return 2")),
+        Valid(workflow("try:\n    return 1\nexcept BaseException:\n    cleanup = 1\n    raise")),
+        Valid(workflow("try:\n    return 1\nexcept:\n    raise")),
+        Valid(workflow("try:\n    x = 1\nfinally:\n    for i in order:\n        break\nreturn x")),
+        Valid(workflow("with suppress(KeyError):\n    return order['x']", "from contextlib import suppress")),
+    ]
+    INVALID = [
+        Invalid(workflow("try:\n    return 1\nexcept:\n    return 2"), "CN201", line=9),
+        Invalid(workflow("try:\n    return 1\nexcept BaseException:\n    return 2"), "CN201"),
+        Invalid(workflow("try:\n    return 1\nexcept (ValueError, BaseException):\n    return 2"), "CN201"),
+        Invalid(
+            workflow("with contextlib.suppress(BaseException):\n    return 1", "import contextlib"),
+            "CN201",
+        ),
+        Invalid(workflow("try:\n    x = 1\nfinally:\n    return 2"), "CN201"),
+        Invalid(workflow("try:\n    return 1\nexcept Exception:\n    return 2"), "CN202"),
+        Invalid(workflow("for i in order:\n    try:\n        x = 1\n    finally:\n        continue"), "CN201"),
+    ]

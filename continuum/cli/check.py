@@ -1,0 +1,228 @@
+"""``continuum check``: run the determinism analyzer and render its report.
+
+Parse options, make one library call (`continuum.analyzer.api.check_paths`), render
+with one of `continuum.cli.formats`, exit 0 / 1 / 2 (see docs/check.md).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import tokenize
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..analyzer.config import Config, ConfigError, load_config, validate_config, with_overrides
+from ..analyzer.diagnostics import CODES, Diagnostic
+from ..analyzer.discovery import is_excluded
+from .formats import FORMAT_NAMES, render
+from .formats._common import summary_line
+from .formats.statistics import render_statistics
+
+logger = logging.getLogger(__name__)
+
+#: Exit status for usage and configuration errors (click uses it for bad options too).
+USAGE_ERROR = 2
+
+
+def _codes(value: str | None) -> list[str] | None:
+    """``"CN101, CN2"`` → ``["CN101", "CN2"]``; None when the option was not given."""
+    if value is None:
+        return None
+    return [part.strip().upper() for part in value.split(",") if part.strip()]
+
+
+def _load(config_file: Path | None, overrides: dict[str, Any]) -> Config:
+    """The configuration: the nearest ``[tool.continuum]`` (or ``config_file``) plus options."""
+    if config_file is None:
+        return load_config(None, overrides=overrides)
+    if config_file.name != "pyproject.toml":
+        raise ConfigError([f"--config expects a pyproject.toml, got {config_file.name}"])
+    config = load_config(config_file, overrides=overrides)
+    if config.root != config_file.resolve().parent:
+        raise ConfigError(["no [tool.continuum] table"], config_file)
+    return config
+
+
+def _extend(config: Config, extend_select: list[str] | None, ignore: list[str] | None) -> Config:
+    """Add ``--extend-select``/``--ignore`` to the file's lists (they add; ``--select`` replaces)."""
+    problems = validate_config({"extend-select": extend_select or [], "ignore": ignore or []})
+    if problems:
+        raise ConfigError(problems)
+    return with_overrides(
+        config,
+        extend_select=(*config.extend_select, *(extend_select or ())),
+        ignore=(*config.ignore, *(ignore or ())),
+    )
+
+
+def _honour_explicit_paths(config: Config, paths: Sequence[Path]) -> Config:
+    """Drop the ``exclude`` patterns that exclude a path named on the command line.
+
+    Naming an excluded path (``continuum check examples/broken_shop``) means "check it
+    anyway", as in ruff; ``--force-exclude`` keeps the patterns (what pre-commit wants).
+    Built-in exclusions (``.venv``, ``.git``, …) always apply.
+    """
+    bare = with_overrides(config, exclude=(), extend_exclude=())
+    named = [p for p in paths if not is_excluded(p, bare)]
+
+    def hits(pattern: str) -> bool:
+        probe = with_overrides(config, exclude=(pattern,), extend_exclude=())
+        return any(is_excluded(p, probe) for p in named)
+
+    return with_overrides(
+        config,
+        exclude=tuple(p for p in config.exclude if not hits(p)),
+        extend_exclude=tuple(p for p in config.extend_exclude if not hits(p)),
+    )
+
+
+def _read_sources(diagnostics: Iterable[Diagnostic]) -> dict[str, str]:
+    """Text of each file that has a diagnostic, for the excerpts; unreadable files are skipped."""
+    sources = {}
+    for path in sorted({d.path for d in diagnostics}):
+        try:
+            with tokenize.open(path) as fh:  # honours PEP 263 coding lines
+                sources[path] = fh.read()
+        except (OSError, SyntaxError, UnicodeDecodeError):
+            continue
+    return sources
+
+
+def _selected(config: Config) -> list[str]:
+    """Codes the configuration reports, for SARIF's rule list."""
+    chosen = (*config.select, *config.extend_select)
+    return [
+        code
+        for code, info in CODES.items()
+        if any(code.startswith(p) for p in chosen)
+        and not any(code.startswith(p) for p in config.ignore)
+        and (info.default_enabled or code in chosen or (code == "CN290" and config.strict))
+    ]
+
+
+def _use_color(output_file: Path | None) -> bool:
+    if output_file is not None or "NO_COLOR" in os.environ:
+        return False
+    return bool(os.environ.get("FORCE_COLOR")) or sys.stdout.isatty()
+
+
+def _emit(text: str, output_file: Path | None) -> None:
+    if output_file is None:
+        click.echo(text, nl=False)
+        return
+    output_file.parent.mkdir(parents=True, exist_ok=True)
+    output_file.write_text(text, encoding="utf-8", newline="\n")
+
+
+@click.command("check")
+@click.argument(
+    "paths",
+    nargs=-1,
+    type=click.Path(exists=True, path_type=Path),
+)
+@click.option(
+    "-f",
+    "--output-format",
+    type=click.Choice(FORMAT_NAMES),
+    envvar="CONTINUUM_OUTPUT_FORMAT",
+    default="text",
+    show_default=True,
+    help="How to print diagnostics (env CONTINUUM_OUTPUT_FORMAT).",
+)
+@click.option(
+    "-o",
+    "--output-file",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Write the report to this file instead of standard output.",
+)
+@click.option("--strict", is_flag=True, help="Warnings fail too; report unused suppressions.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when errors are found (not on 2).")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
+@click.option("-j", "--jobs", type=click.IntRange(min=0), help="Worker processes (0/1: none).")
+@click.option("--select", metavar="CODES", help="Comma list of codes/prefixes to report.")
+@click.option("--extend-select", metavar="CODES", help="Codes/prefixes to add to the selection.")
+@click.option("--ignore", metavar="CODES", help="Codes/prefixes never to report.")
+@click.option(
+    "--force-exclude",
+    is_flag=True,
+    help="Apply the configured excludes even to paths named on the command line.",
+)
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Use this pyproject.toml instead of the nearest one.",
+)
+@click.option("--statistics", is_flag=True, help="Print counts per code instead of each finding.")
+@click.pass_context
+def check(
+    ctx: click.Context,
+    paths: tuple[Path, ...],
+    output_format: str,
+    output_file: Path | None,
+    strict: bool,
+    exit_zero: bool,
+    no_cache: bool,
+    jobs: int | None,
+    select: str | None,
+    extend_select: str | None,
+    ignore: str | None,
+    force_exclude: bool,
+    config_file: Path | None,
+    statistics: bool,
+) -> None:
+    """Check workflow code in PATHS (default: .) for non-determinism.
+
+    Exit status: 0 clean or only warnings, 1 errors (or warnings with --strict),
+    2 usage or configuration error.
+    """
+    from ..analyzer.api import check_paths  # imports LibCST: only when a check runs
+
+    targets = list(paths) or [Path(".")]
+    try:
+        config = _load(config_file, {"select": _codes(select)})
+        config = _extend(config, _codes(extend_select), _codes(ignore))
+    except ConfigError as exc:
+        click.echo(f"continuum: error: {exc}", err=True)
+        ctx.exit(USAGE_ERROR)
+    if not force_exclude:
+        config = _honour_explicit_paths(config, targets)
+    strict = strict or config.strict
+    try:
+        report = check_paths(
+            targets, config=config, strict=strict, use_cache=not no_cache, jobs=jobs
+        )
+    except Exception as exc:
+        # Failures inside one file are CN903 diagnostics; anything reaching here broke the
+        # run as a whole. Say so in one line (the traceback is logged with -vv), exit 2.
+        logger.debug("check_paths failed", exc_info=True)
+        click.echo(
+            f"continuum: internal error: {type(exc).__name__}: {exc} "
+            "(run `continuum -vv check ...` for the traceback, and please report it)",
+            err=True,
+        )
+        ctx.exit(USAGE_ERROR)
+    diagnostics = report.diagnostics
+    if statistics:
+        text = render_statistics(diagnostics)
+    else:
+        text = render(
+            output_format,
+            diagnostics,
+            sources=_read_sources(diagnostics) if output_format == "text" else None,
+            color=_use_color(output_file),
+            rules=_selected(config),
+        )
+    _emit(text, output_file)
+    if output_file is not None:
+        click.echo(f"{summary_line(diagnostics)} Report written to {output_file}.", err=True)
+    ctx.exit(0 if exit_zero else report.exit_code(strict=strict))
+
+
+#: Collected by the ``continuum`` group.
+COMMANDS = [check]

@@ -1,0 +1,427 @@
+"""``continuum build`` as a library: `build` and `inspect_workflow`.
+
+`build` finds the workflow classes under the given paths, refuses those with analyzer
+errors, computes each version hash, writes a ``V_<hash16>.py`` module for every
+version that has none yet, and regenerates each output directory's registry. With
+``check=True`` it writes nothing and reports what a build would change.
+"""
+
+from __future__ import annotations
+
+import ast
+import logging
+import shlex
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import TypeVar
+
+from ..analyzer.config import Config, load_config
+from ..analyzer.diagnostics import Diagnostic, Severity
+from ..analyzer.discovery import iter_python_files, worth_parsing
+from .closure import find_workflow_classes
+from .errors import CodegenError
+from .project import Project, import_root, module_name, read_module
+from .registry import (
+    OutputDir,
+    default_output,
+    explicit_output,
+    read_current,
+    registry_text,
+    scan_versions,
+)
+from .render import render_package_init
+from .version import WorkflowVersion, plan_version, render_workflow_version
+from .writer import write_if_changed, write_new
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+#: Wraps the list of files being built, e.g. in a progress bar.
+Progress = Callable[[Sequence[T]], Iterable[T]]
+
+
+class Status(StrEnum):
+    """What happened to one workflow."""
+
+    CREATED = "created"  #: a new version module was written
+    UNCHANGED = "unchanged"  #: its version module already exists
+    MISSING = "missing"  #: --check: the current version has no module
+    REFUSED = "refused"  #: analyzer errors; nothing written for it
+
+
+class ProblemKind(StrEnum):
+    """Why a build or check failed."""
+
+    MISSING = "missing"  #: the current version has no generated module
+    EDITED = "edited"  #: a generated file's content does not match its digest
+    REGISTRY = "registry"  #: the registry does not list exactly the modules on disk
+    PACKAGE = "package"  #: an ``__init__.py`` of the output tree is missing
+    ANALYZER = "analyzer"  #: the workflow has analyzer errors
+    ERROR = "error"  #: the workflow cannot be frozen (see message)
+
+
+@dataclass(frozen=True, slots=True)
+class WorkflowResult:
+    """One workflow's outcome."""
+
+    #: Logical name ``"pkg.mod:Name"``.
+    workflow: str
+    #: Source file.
+    source: Path
+    #: Full version hash of the current source.
+    version_hash: str
+    #: Import name of its version module.
+    module: str
+    #: Path of its version module.
+    path: Path
+    status: Status
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Something ``--check`` fails on, or a build could not do."""
+
+    kind: ProblemKind
+    #: The file concerned.
+    path: Path
+    #: What is wrong, in one sentence.
+    message: str
+    #: The command (or action) that fixes it.
+    fix: str
+
+
+@dataclass(frozen=True, slots=True)
+class BuildReport:
+    """Outcome of `build`."""
+
+    #: Every workflow found, sorted by logical name.
+    workflows: tuple[WorkflowResult, ...] = ()
+    problems: tuple[Problem, ...] = ()
+    #: Analyzer errors that made workflows be refused.
+    diagnostics: tuple[Diagnostic, ...] = ()
+    #: Files written (never any under ``check``).
+    written: tuple[Path, ...] = ()
+    #: True for a ``--check`` run.
+    check: bool = False
+
+    @property
+    def exit_code(self) -> int:
+        """0 when everything is built and current, 1 otherwise."""
+        return 1 if self.problems else 0
+
+
+@dataclass(slots=True)
+class _Plan:
+    """Working state of one build."""
+
+    config: Config
+    out: OutputDir | None
+    check: bool
+    command: str
+    versions: list[tuple[WorkflowVersion, Project, OutputDir]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    written: list[Path] = field(default_factory=list)
+    results: list[WorkflowResult] = field(default_factory=list)
+
+
+def fix_command(paths: Sequence[str | Path], out: Path | None) -> str:
+    """The ``continuum build`` command line that regenerates what ``--check`` reports."""
+    parts = ["continuum", "build"]
+    if out is not None:
+        parts += ["--out", _quote(str(out))]
+    parts += [_quote(str(p)) for p in paths]
+    return " ".join(parts)
+
+
+def display_path(path: Path) -> str:
+    """``path`` relative to the working directory when below it, else absolute."""
+    cwd = Path.cwd()
+    return str(path.relative_to(cwd)) if path.is_relative_to(cwd) else str(path)
+
+
+def _quote(text: str) -> str:
+    return shlex.quote(text)
+
+
+def discover(paths: Sequence[str | Path], config: Config) -> list[Path]:
+    """Python files under ``paths`` that may define workflows (cheap text prefilter)."""
+    found = []
+    for path in iter_python_files(paths, config):
+        try:
+            if worth_parsing(path.read_bytes()):
+                found.append(path)
+        except OSError:
+            continue
+    return found
+
+
+def build(
+    paths: Sequence[str | Path],
+    *,
+    config: Config | None = None,
+    out: Path | None = None,
+    check: bool = False,
+    progress: Progress[Path] | None = None,
+) -> BuildReport:
+    """Build (or with ``check=True``, verify) the generated modules of workflows in ``paths``.
+
+    ``out`` overrides ``config.out`` and the default output directories. Nothing is
+    written for a workflow with analyzer errors; an existing version module is never
+    rewritten. Raises `ConfigError` only through `load_config` when no config is given.
+    """
+    config = config or load_config()
+    out_dir = _output_override(config, out)
+    plan = _Plan(config, out_dir, check, fix_command(paths or ["."], out))
+    files = discover(paths, config)
+    for path in progress(files) if progress else files:
+        _plan_file(plan, path)
+    _refuse_duplicate_names(plan)
+    _refuse_analyzer_errors(plan)
+    for out_tree in sorted({o.path: o for *_, o in plan.versions}.values(), key=lambda o: o.path):
+        _process_output(plan, out_tree)
+    return BuildReport(
+        workflows=tuple(sorted(plan.results, key=lambda r: (r.workflow, str(r.source)))),
+        problems=tuple(plan.problems),
+        diagnostics=tuple(plan.diagnostics),
+        written=tuple(plan.written),
+        check=check,
+    )
+
+
+def _output_override(config: Config, out: Path | None) -> OutputDir | None:
+    if out is not None:
+        return explicit_output(out)
+    if config.out:
+        return explicit_output(config.root / config.out)
+    return None
+
+
+def _plan_file(plan: _Plan, path: Path) -> None:
+    root = import_root(path)
+    project = Project(root)
+    if not _importable(path, root):
+        # Scripts and notebooks exported as .py cannot hold a workflow a worker could
+        # import; they only matter when they (appear to) define one.
+        if _mentions_workflow_class(path):
+            plan.problems.append(
+                Problem(
+                    ProblemKind.ERROR,
+                    path,
+                    "defines a workflow but is not importable as a module (rename the file)",
+                    "rename it to a valid module name, then run: " + plan.command,
+                )
+            )
+        return
+    try:
+        source = read_module(path, root)
+        classes = find_workflow_classes(project, source)
+        for class_name in classes:
+            version = plan_version(project, source, class_name)
+            out = plan.out or default_output(root, source.name)
+            plan.versions.append((version, project, out))
+    except CodegenError as exc:
+        plan.problems.append(
+            Problem(ProblemKind.ERROR, path, str(exc), "fix the source, then run: " + plan.command)
+        )
+
+
+def _refuse_duplicate_names(plan: _Plan) -> None:
+    """Two classes claiming one logical name would share runs: build neither."""
+    claims: dict[str, list[WorkflowVersion]] = {}
+    for version, *_ in plan.versions:
+        claims.setdefault(version.workflow, []).append(version)
+    clashes = {name for name, versions in claims.items() if len(versions) > 1}
+    for name in sorted(clashes):
+        where = ", ".join(f"{v.source.name}:{v.class_name}" for v in claims[name])
+        plan.problems.append(
+            Problem(
+                ProblemKind.ERROR,
+                claims[name][0].source.path,
+                f"{where} all claim the workflow name {name!r}; give each its own workflow=",
+                "fix the source, then run: " + plan.command,
+            )
+        )
+    plan.versions = [entry for entry in plan.versions if entry[0].workflow not in clashes]
+
+
+def _importable(path: Path, root: Path) -> bool:
+    try:
+        module_name(path, root)
+    except CodegenError:
+        return False
+    return True
+
+
+def _mentions_workflow_class(path: Path) -> bool:
+    try:
+        tree = ast.parse(path.read_bytes())
+    except (SyntaxError, ValueError, OSError):
+        return False
+    return any(
+        isinstance(node, ast.ClassDef)
+        and any(ast.unparse(base).endswith("Workflow") for base in node.bases)
+        for node in ast.walk(tree)
+    )
+
+
+def _refuse_analyzer_errors(plan: _Plan) -> None:
+    """Drop the workflows whose files have analyzer errors (recording why)."""
+    if not plan.versions:
+        return
+    files = sorted({v.source.path for v, *_ in plan.versions})
+    errors = _analyzer_errors(files, plan.config)
+    if not errors:
+        return
+    kept = []
+    for version, project, out in plan.versions:
+        found = [d for d in errors if _belongs_to(d, version, plan.config)]
+        if not found:
+            kept.append((version, project, out))
+            continue
+        path = out.version_path(version.source.name, version.module_file)
+        plan.results.append(
+            WorkflowResult(
+                version.workflow,
+                version.source.path,
+                version.version_hash,
+                out.dotted(path),
+                path,
+                Status.REFUSED,
+            )
+        )
+        plan.diagnostics.extend(found)
+        plan.problems.append(
+            Problem(
+                ProblemKind.ANALYZER,
+                version.source.path,
+                f"{version.workflow}: {len(found)} analyzer error(s); nothing generated for it",
+                f"fix what `continuum check` reports, then run: {plan.command}",
+            )
+        )
+    plan.versions = kept
+
+
+def _analyzer_errors(files: list[Path], config: Config) -> list[Diagnostic]:
+    from ..analyzer.api import check_paths  # heavy (LibCST metadata): only when building
+
+    report = check_paths([str(f) for f in files], config=config)
+    return [d for d in report.diagnostics if d.severity == Severity.ERROR]
+
+
+def _belongs_to(diagnostic: Diagnostic, version: WorkflowVersion, config: Config) -> bool:
+    """Whether an analyzer error stops ``version`` from being built.
+
+    A finding attributed to a workflow stops that workflow only; a finding in the
+    workflow's file that belongs to no workflow (module level) stops all of its
+    workflows.
+    """
+    if diagnostic.workflow:
+        defined_at = f"{version.source.name}:{version.class_name}"
+        return diagnostic.workflow in (defined_at, version.workflow)
+    path = Path(diagnostic.path)
+    # The analyzer reports paths relative to the working directory (or its root).
+    candidates = [path] if path.is_absolute() else [Path.cwd() / path, config.root / path]
+    return any(c.resolve() == version.source.path for c in candidates)
+
+
+def _process_output(plan: _Plan, out: OutputDir) -> None:
+    """Write (or check) the version modules, packages and registry of one output tree."""
+    mine = [(v, p) for v, p, o in plan.versions if o.path == out.path]
+    for version, project in mine:
+        _process_version(plan, out, version, project)
+    _check_edits(plan, out)
+    current = read_current(out)
+    for version, _ in mine:
+        current[version.workflow] = version.version_hash
+    text = registry_text(scan_versions(out), current)
+    if plan.check:
+        existing = (
+            out.registry_path.read_text(encoding="utf-8") if out.registry_path.exists() else ""
+        )
+        if existing != text:
+            plan.problems.append(
+                Problem(
+                    ProblemKind.REGISTRY,
+                    out.registry_path,
+                    "the registry does not list exactly the generated modules and current versions",
+                    plan.command,
+                )
+            )
+    elif write_if_changed(out.registry_path, text):
+        plan.written.append(out.registry_path)
+
+
+def _process_version(
+    plan: _Plan, out: OutputDir, version: WorkflowVersion, project: Project
+) -> None:
+    path = out.version_path(version.source.name, version.module_file)
+    status = Status.UNCHANGED if path.exists() else Status.MISSING
+    if status is Status.MISSING and plan.check:
+        plan.problems.append(
+            Problem(
+                ProblemKind.MISSING,
+                path,
+                f"{version.workflow}: version {version.short_hash} of "
+                f"{version.source_relpath} has no generated module",
+                plan.command,
+            )
+        )
+    elif status is Status.MISSING:
+        if write_new(path, render_workflow_version(version, project)):
+            plan.written.append(path)
+            logger.info("wrote %s", path)
+        status = Status.CREATED
+    _ensure_packages(plan, out, path.parent)
+    plan.results.append(
+        WorkflowResult(
+            version.workflow,
+            version.source.path,
+            version.version_hash,
+            out.dotted(path),
+            path,
+            status,
+        )
+    )
+
+
+def _ensure_packages(plan: _Plan, out: OutputDir, directory: Path) -> None:
+    """``__init__.py`` in every directory between ``out`` and ``directory`` (not ``out``)."""
+    text = render_package_init()
+    while directory != out.path:
+        init = directory / "__init__.py"
+        if plan.check:
+            # A missing directory means a missing version module, reported already.
+            if directory.exists() and not init.exists():
+                plan.problems.append(
+                    Problem(ProblemKind.PACKAGE, init, "missing package __init__.py", plan.command)
+                )
+        elif write_new(init, text):
+            plan.written.append(init)
+        directory = directory.parent
+
+
+def _check_edits(plan: _Plan, out: OutputDir) -> None:
+    for found in scan_versions(out):
+        if found.intact and not found.well_named:
+            plan.problems.append(
+                Problem(
+                    ProblemKind.EDITED,
+                    found.path,
+                    f"file name does not match the version hash it declares "
+                    f"({found.version_hash[:16] or 'none'})",
+                    f"delete it (or restore it from version control), then run: {plan.command}",
+                )
+            )
+        elif not found.intact:
+            plan.problems.append(
+                Problem(
+                    ProblemKind.EDITED,
+                    found.path,
+                    "generated module was edited by hand (its content digest does not match)",
+                    f"restore it (git checkout -- {_quote(display_path(found.path))}); "
+                    "generated modules are never rewritten",
+                )
+            )

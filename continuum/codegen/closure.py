@@ -1,0 +1,283 @@
+"""The workflow closure: every definition a workflow class depends on.
+
+Two views of the same walk:
+
+- the *hashed* closure follows references transitively, within the workflow's module
+  and into other modules of the same project; activity targets and other workflow
+  classes are named but not entered (they are versioned on their own);
+- the *frozen* set is the part of the workflow's own module that is copied into the
+  generated module: the class, the functions, constants and compound statements it
+  reaches there. Everything else it uses is imported (see `ImportSpec`).
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+from dataclasses import dataclass, field
+
+from .bindings import Binding, ModuleTable, dotted_chain, references
+from .errors import CodegenError
+from .project import ModuleSource, Project
+
+#: Qualified names of the workflow base class.
+WORKFLOW_BASES = frozenset({"continuum.Workflow", "continuum.runtime.workflow.Workflow"})
+
+#: Binding kinds whose statements are copied into the generated module.
+_COPIED_KINDS = frozenset({"function", "assign", "compound"})
+
+
+@dataclass(frozen=True, slots=True)
+class ClosureEntry:
+    """One definition of the hashed closure."""
+
+    #: ``"module:name"``; entries are hashed in this order.
+    key: str
+    #: ``"import"``, ``"function"``, ``"class"``, ``"assign"``, ``"compound"``, ``"future"``,
+    #: or ``"opaque"`` for a definition named but not entered (activity, other workflow).
+    kind: str
+    #: The statements that bind it (empty for imports and opaque entries).
+    nodes: tuple[ast.stmt, ...] = ()
+    #: For imports: ``(module to import, imported name)``.
+    target: tuple[str, str] = ("", "")
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class ImportSpec:
+    """An import statement the generated module needs (absolute, one name per spec)."""
+
+    #: Module to import (``"shop"`` in ``from shop import payments``).
+    module: str
+    #: Imported name for ``from`` imports; "" for ``import module``.
+    name: str = ""
+    #: ``as`` name; "" when there is none.
+    alias: str = ""
+
+    @property
+    def bound(self) -> str:
+        """The name this import binds in the generated module."""
+        return self.alias or self.name or self.module.split(".")[0]
+
+
+@dataclass(frozen=True, slots=True)
+class Closure:
+    """What a workflow class depends on, for hashing and for freezing."""
+
+    #: The workflow's module.
+    module: ModuleSource
+    #: The workflow class name (in ``module``).
+    class_name: str
+    #: Hashed definitions, sorted by key.
+    entries: tuple[ClosureEntry, ...]
+    #: Indices (into ``module``'s body) of the statements copied into the generated
+    #: module, in source order.
+    frozen: tuple[int, ...]
+    #: Imports the frozen copy needs, in source order of first use.
+    imports: tuple[ImportSpec, ...]
+    #: Indices of ``from __future__`` statements of the workflow module.
+    future: tuple[int, ...] = field(default=())
+
+
+class _Tables:
+    """Lazily built `ModuleTable`s of a project."""
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self._tables: dict[str, ModuleTable | None] = {}
+
+    def get(self, module: str) -> ModuleTable | None:
+        if module not in self._tables:
+            source = self.project.load(module)
+            self._tables[module] = ModuleTable.build(source) if source else None
+        return self._tables[module]
+
+    def split(self, dotted: str) -> tuple[str, str] | None:
+        """``"shop.pricing.grand_total"`` → ``("shop.pricing", "grand_total")`` for project code."""
+        parts = dotted.split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            module = ".".join(parts[:cut])
+            if self.project.is_module(module):
+                return module, parts[cut]
+        return None
+
+
+def find_workflow_classes(project: Project, source: ModuleSource) -> list[str]:
+    """Names of the top-level classes of ``source`` that subclass `continuum.Workflow`."""
+    project.add(source)
+    tables = _Tables(project)
+    return [
+        stmt.name
+        for stmt in source.tree.body
+        if isinstance(stmt, ast.ClassDef) and _is_workflow(tables, source.name, stmt.name, set())
+    ]
+
+
+def _is_workflow(tables: _Tables, module: str, name: str, seen: set[tuple[str, str]]) -> bool:
+    if (module, name) in seen:
+        return False
+    seen.add((module, name))
+    table = tables.get(module)
+    if table is None:
+        return False
+    for binding in table.bindings.get(name, ()):
+        if binding.kind == "import":
+            target = tables.split(binding.target)
+            if target and _is_workflow(tables, *target, seen):
+                return True
+            continue
+        stmt = table.stmt(binding.index)
+        if binding.kind != "class" or not isinstance(stmt, ast.ClassDef):
+            continue
+        for base in stmt.bases:
+            chain = dotted_chain(base)
+            if chain is None:
+                continue
+            qualified = table.qualify(chain)
+            if qualified in WORKFLOW_BASES:
+                return True
+            target = tables.split(qualified) if qualified else (module, chain[0])
+            if target and _is_workflow(tables, *target, seen):
+                return True
+    return False
+
+
+def workflow_closure(project: Project, source: ModuleSource, class_name: str) -> Closure:
+    """Compute the hashed closure and the frozen set of workflow ``class_name``.
+
+    Raises `CodegenError` when ``class_name`` is not a top-level class of ``source``.
+    """
+    project.add(source)
+    tables = _Tables(project)
+    table = tables.get(source.name)
+    if table is None or not any(b.kind == "class" for b in table.bindings.get(class_name, ())):
+        raise CodegenError(f"no top-level class {class_name!r}", path=str(source.path))
+    entries = _hashed_entries(tables, source.name, class_name)
+    frozen, imports = _frozen_set(tables, table, class_name)
+    return Closure(
+        module=source,
+        class_name=class_name,
+        entries=tuple(sorted(entries.values(), key=lambda e: e.key)),
+        frozen=tuple(sorted(frozen)),
+        imports=tuple(imports),
+        future=tuple(table.future),
+    )
+
+
+def _hashed_entries(tables: _Tables, module: str, class_name: str) -> dict[str, ClosureEntry]:
+    entries: dict[str, ClosureEntry] = {}
+    root_table = tables.get(module)
+    if root_table is not None and root_table.future:
+        # Future imports change how the frozen copy is compiled: part of the version.
+        key = f"{module}:__future__"
+        future = tuple(root_table.stmt(index) for index in root_table.future)
+        entries[key] = ClosureEntry(key, "future", future)
+    full: set[str] = set()
+    queue: list[tuple[str, str, bool]] = [(module, class_name, False)]
+    while queue:
+        mod, name, opaque = queue.pop()
+        key = f"{mod}:{name}"
+        if key in full or (opaque and key in entries):
+            continue
+        table = tables.get(mod)
+        bindings = table.bindings.get(name) if table else None
+        if not table or not bindings:
+            continue  # a builtin, or a name only a star import could provide
+        if any(b.kind == "import" for b in bindings):
+            _reach_import(tables, entries, full, queue, key, bindings, opaque)
+            continue
+        is_other_workflow = (mod, name) != (module, class_name) and _is_workflow(
+            tables, mod, name, set()
+        )
+        if opaque or is_other_workflow:
+            entries[key] = ClosureEntry(key, "opaque")
+            continue
+        full.add(key)
+        stmts = tuple(table.stmt(b.index) for b in bindings)
+        entries[key] = ClosureEntry(key, bindings[0].kind, stmts)
+        for stmt in dict.fromkeys(stmts):
+            for ref in references(stmt, table):
+                queue.extend(_resolve(tables, table, mod, ref.chain, ref.opaque))
+    return entries
+
+
+def _reach_import(
+    tables: _Tables,
+    entries: dict[str, ClosureEntry],
+    full: set[str],
+    queue: list[tuple[str, str, bool]],
+    key: str,
+    bindings: list[Binding],
+    opaque: bool,
+) -> None:
+    binding = next(b for b in bindings if b.kind == "import")
+    entries[key] = ClosureEntry(key, "import", target=(binding.import_module, binding.import_name))
+    if not opaque:
+        full.add(key)
+    # ``from shop.pricing import grand_total`` reaches the function itself.
+    target = tables.split(binding.target) if binding.import_name else None
+    if target:
+        queue.append((*target, opaque))
+
+
+def _resolve(
+    tables: _Tables, table: ModuleTable, module: str, chain: tuple[str, ...], opaque: bool
+) -> list[tuple[str, str, bool]]:
+    """What a reference ``a.b.c`` in ``module`` reaches: its binding, and project code."""
+    head = chain[0]
+    found = table.bindings.get(head)
+    if not found:
+        return []
+    if found[0].kind != "import":
+        return [(module, head, opaque)]
+    # A bare imported name used as an activity target stays opaque through the import.
+    reached = [(module, head, opaque and len(chain) == 1)]
+    qualified = table.qualify(chain)
+    target = tables.split(qualified) if qualified and len(chain) > 1 else None
+    if target:
+        reached.append((*target, opaque))
+    return reached
+
+
+def _frozen_set(
+    tables: _Tables, table: ModuleTable, class_name: str
+) -> tuple[set[int], list[ImportSpec]]:
+    """Statements to copy and imports to emit for the frozen copy of ``class_name``."""
+    module = table.source.name
+    frozen: set[int] = set()
+    imports: dict[ImportSpec, None] = {}
+    seen: set[str] = set()
+    queue = [class_name]
+    while queue:
+        name = queue.pop(0)
+        if name in seen:
+            continue
+        seen.add(name)
+        bindings = table.bindings.get(name)
+        if not bindings:
+            if name not in vars(builtins) and table.star_imports:
+                imports.update((_spec(b), None) for b in table.star_imports)
+            continue
+        if any(b.kind == "import" for b in bindings):
+            for binding in bindings:
+                if binding.kind == "import":
+                    imports[_spec(binding)] = None
+            bindings = [b for b in bindings if b.kind != "import"]
+        for binding in bindings:
+            is_root = binding.kind == "class" and name == class_name
+            if binding.kind in _COPIED_KINDS or is_root:
+                if binding.index not in frozen:
+                    frozen.add(binding.index)
+                    for ref in references(table.stmt(binding.index), table):
+                        queue.append(ref.chain[0])
+            elif binding.kind == "class":
+                # Other classes keep their identity (exceptions raised by activities,
+                # payload types, child workflows): imported from the source module.
+                imports[ImportSpec(module, name)] = None
+    return frozen, list(imports)
+
+
+def _spec(binding: Binding) -> ImportSpec:
+    if binding.import_name:
+        alias = binding.alias if binding.alias != binding.import_name else ""
+        return ImportSpec(binding.import_module, binding.import_name, alias)
+    return ImportSpec(binding.import_module, "", binding.alias)

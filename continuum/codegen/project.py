@@ -1,0 +1,126 @@
+"""Where a workflow module lives: its import root, its dotted name, its project's modules.
+
+A *project* is every module under one import root. The root is found by walking up
+from a file while the directory holds an ``__init__.py``; the first directory without
+one is the root (``examples/shop/flows/orders.py`` → ``shop.flows.orders``, root
+``examples/``).
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import CodegenError
+
+#: Packages that are never part of a user's project, even when they sit under its root.
+NEVER_PROJECT = frozenset({"continuum"})
+
+
+def import_root(path: Path) -> Path:
+    """The directory ``path`` (a ``.py`` file) is imported relative to.
+
+    >>> import_root(Path("/nonexistent/pkg/mod.py"))
+    PosixPath('/nonexistent/pkg')
+    """
+    directory = path.resolve().parent
+    while (directory / "__init__.py").is_file() and directory.parent != directory:
+        directory = directory.parent
+    return directory
+
+
+def module_name(path: Path, root: Path | None = None) -> str:
+    """The dotted module name of ``path`` relative to its import root.
+
+    Raises `CodegenError` when a path component is not an identifier (such a file
+    cannot be imported, so it cannot hold a workflow a worker can load).
+    """
+    path = path.resolve()
+    root = (root or import_root(path)).resolve()
+    parts = list(path.relative_to(root).with_suffix("").parts)
+    if parts and parts[-1] == "__init__":
+        parts.pop()
+    if not parts or not all(part.isidentifier() for part in parts):
+        raise CodegenError(f"{path} is not importable as a module under {root}", path=str(path))
+    return ".".join(parts)
+
+
+@dataclass(slots=True)
+class ModuleSource:
+    """One parsed module of the project."""
+
+    #: Dotted module name, e.g. ``"shop.pricing"``.
+    name: str
+    #: File on disk.
+    path: Path
+    #: Source text.
+    text: str
+    #: Parsed tree (stdlib `ast`).
+    tree: ast.Module
+    #: True for a package's ``__init__.py`` (relative imports resolve against itself).
+    is_package: bool
+
+
+@dataclass(slots=True)
+class Project:
+    """The modules under one import root, parsed lazily and at most once."""
+
+    #: The import root directory.
+    root: Path
+    _cache: dict[str, ModuleSource | None] = field(default_factory=dict)
+
+    def path_of(self, name: str) -> Path | None:
+        """The file of module ``name`` under the root, or None if it is not a project module."""
+        parts = name.split(".")
+        if not parts or parts[0] in NEVER_PROJECT or not all(p.isidentifier() for p in parts):
+            return None
+        base = self.root.joinpath(*parts)
+        for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+            if candidate.is_file():
+                return candidate
+        return None
+
+    def is_module(self, name: str) -> bool:
+        """True when ``name`` is a module of this project."""
+        return self.path_of(name) is not None
+
+    def load(self, name: str) -> ModuleSource | None:
+        """Parse module ``name``; None when it is not a project module or does not parse."""
+        if name in self._cache:
+            return self._cache[name]
+        path = self.path_of(name)
+        source: ModuleSource | None = None
+        if path is not None:
+            try:
+                text = path.read_text(encoding="utf-8")
+                tree = ast.parse(text, filename=str(path))
+            except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+                # The analyzer reports unparsable files (CN901/CN902); here such a module
+                # simply contributes nothing it could be asked about.
+                source = None
+            else:
+                source = ModuleSource(name, path, text, tree, path.name == "__init__.py")
+        self._cache[name] = source
+        return source
+
+    def add(self, source: ModuleSource) -> None:
+        """Register an already parsed module (the workflow module itself)."""
+        self._cache[source.name] = source
+
+
+def read_module(path: Path, root: Path | None = None) -> ModuleSource:
+    """Read and parse ``path`` as a module; raises `CodegenError` if it cannot be parsed."""
+    path = path.resolve()
+    root = root or import_root(path)
+    name = module_name(path, root)
+    try:
+        text = path.read_text(encoding="utf-8")
+        tree = ast.parse(text, filename=str(path))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CodegenError(f"cannot read: {exc}", path=str(path)) from exc
+    except SyntaxError as exc:
+        raise CodegenError(
+            f"syntax error: {exc.msg}", path=str(path), line=exc.lineno or 0
+        ) from exc
+    return ModuleSource(name, path, text, tree, path.name == "__init__.py")

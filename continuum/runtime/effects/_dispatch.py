@@ -1,0 +1,306 @@
+"""The one code path that decides, for every effect call, between replay, live tail and drift.
+
+- **Replay**: the cursor holds events recorded for this position. Their command
+  identity must equal the call's; the recorded result is returned.
+- **Live tail**: the history is used up. The effect does its work and journals it in
+  one fenced `Store.step`.
+- **Drift**: the recorded identity differs from the call's. `ReplayDriftError` is
+  raised and remembered, so the run ends ``drifted`` even if workflow code catches it.
+
+A wait raises `Suspend`; the flag kept here lets the next effect (or the engine)
+notice when workflow code swallowed it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from collections.abc import Callable, Collection, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any, NoReturn
+
+from ..command import CommandId
+from ..errors import (
+    Cancelled,
+    ContinuumError,
+    LeaseLostError,
+    ReplayDriftError,
+    Suspend,
+    SuspendLeakError,
+)
+from ..journal import Cursor, recorded_command
+
+if TYPE_CHECKING:
+    from ..lease import LeaseHandle
+    from ..store.base import Event, RunRecord, Step, Store
+
+#: Waits up to this many seconds (retry backoff, timers) are slept inline instead of
+#: suspending: a suspend costs a replay, which short waits are not worth.
+SHORT_WAIT_SECONDS = 1.0
+
+
+def utc_now() -> datetime:
+    """The wall clock the runtime uses for deadlines (timezone-aware UTC)."""
+    return datetime.now(UTC)
+
+
+def _shape(kind: str, source: str) -> str:
+    return hashlib.sha256(f"{kind}|{source}".encode()).hexdigest()[:8]
+
+
+def derive_command(kind: str, workflow: str, source: str) -> CommandId:
+    """Identity of an effect call made by code that was not generated (run from source).
+
+    Uses the first caller frame outside ``continuum.runtime``: its function's qualified
+    name and line, plus a short hash of the effect kind and ``source`` (e.g. the
+    activity's name).
+    """
+    frame = sys._getframe(1)
+    while frame.f_back is not None and frame.f_globals.get("__name__", "").startswith(
+        "continuum.runtime"
+    ):
+        frame = frame.f_back
+    code = frame.f_code
+    function = getattr(code, "co_qualname", code.co_name)
+    return CommandId(kind, workflow, function, frame.f_lineno or 0, _shape(kind, source))
+
+
+@dataclass(slots=True)
+class StepWriter:
+    """Appends live events inside one fenced step; `RunContext.step` hands it out."""
+
+    step: Step
+    cursor: Cursor
+    written: int = 0
+
+    def emit(self, kind: str, command: CommandId | None, fields: dict[str, Any]) -> None:
+        """Append the next event (seq taken from the cursor)."""
+        self.step.append(self.cursor.new_event(kind, command, fields))
+        self.written += 1
+
+
+@dataclass(slots=True)
+class PendingCompensation:
+    """A completed activity that declared ``compensate=`` and was not rolled back yet."""
+
+    seq: int
+    function: str
+    args: list[Any]
+    kwargs: dict[str, Any]
+    result: Any
+
+
+@dataclass(slots=True)
+class RunContext:
+    """Per-run state while a worker executes (replays) one run."""
+
+    store: Store
+    handle: LeaseHandle
+    run: RunRecord
+    cursor: Cursor
+    clock: Callable[[], datetime] = utc_now
+    short_wait: float = SHORT_WAIT_SECONDS
+    #: The `Suspend` raised by the latest wait; set until the engine handles it.
+    suspended: Suspend | None = None
+    #: The drift found, if any (the run ends drifted whatever the code does next).
+    drift: ReplayDriftError | None = None
+    #: A fenced write was refused: another worker owns the run now.
+    lost: LeaseLostError | None = None
+    compensations: list[PendingCompensation] = field(default_factory=list)
+    patches: dict[str, bool] = field(default_factory=dict)
+
+    @classmethod
+    def for_run(
+        cls,
+        store: Store,
+        handle: LeaseHandle,
+        run: RunRecord,
+        events: list[Event],
+        **options: Any,
+    ) -> RunContext:
+        """A context positioned at the start of ``events``."""
+        return cls(store=store, handle=handle, run=run, cursor=Cursor(events), **options)
+
+    # --- what effects and the logger read -------------------------------------------
+    @property
+    def run_id(self) -> str:
+        return self.run.run_id
+
+    @property
+    def workflow(self) -> str:
+        return self.run.workflow
+
+    @property
+    def replaying(self) -> bool:
+        """True while recorded events remain (the replay-safe logger stays silent)."""
+        return not self.cursor.at_tail
+
+    # --- the dispatch steps every effect goes through ----------------------------------
+    def command(self, kind: str, given: Any, source: str) -> CommandId:
+        """The call's identity: the generated ``_command=`` or one derived from the caller."""
+        if given is not None:
+            return CommandId.coerce(given)
+        return derive_command(kind, self.workflow, source)
+
+    def enter(self) -> None:
+        """Checks made before any effect: swallowed suspend, drift, lost lease, cancel."""
+        if self.suspended is not None:
+            raise SuspendLeakError(
+                f"run {self.run_id}: workflow code caught the runtime's Suspend "
+                f"({self.suspended.reason}) and went on; never catch BaseException in a "
+                "workflow"
+            )
+        if self.drift is not None:
+            raise self.drift
+        if self.lost is not None:
+            raise self.lost
+        if self.handle.lost:
+            self.lost = LeaseLostError("lease", "lost", f"run {self.run_id}")
+            raise self.lost
+        if self.handle.cancel_requested and not self.replaying:
+            raise Cancelled(self.run_id)
+
+    def expect(self, command: CommandId, kinds: Collection[str]) -> Event | None:
+        """Consume the recorded event for ``command``, or return None at the live tail.
+
+        Raises `ReplayDriftError` when the recorded event has another kind or identity.
+        """
+        event = self.cursor.peek()
+        if event is None:
+            return None
+        recorded = recorded_command(event)
+        if event.kind not in kinds or recorded != command:
+            self.drift = ReplayDriftError(
+                self.run_id,
+                event.seq,
+                (command.kind, *command[1:]),
+                (event.kind, *(recorded or ())),
+            )
+            raise self.drift
+        return self.cursor.advance()
+
+    @contextmanager
+    def step(self) -> Iterator[StepWriter]:
+        """One fenced transaction for live events; seq numbers are given back on failure."""
+        writer: StepWriter | None = None
+        try:
+            with self.store.step(self.handle.lease) as step:
+                writer = StepWriter(step, self.cursor)
+                yield writer
+        except LeaseLostError as err:
+            self.lost = err
+            if writer is not None:
+                self.cursor.rollback(writer.written)
+            raise
+        except BaseException:
+            if writer is not None:
+                self.cursor.rollback(writer.written)
+            raise
+
+    def write(self, kind: str, command: CommandId | None, fields: dict[str, Any]) -> None:
+        """Journal one live event in its own step."""
+        with self.step() as writer:
+            writer.emit(kind, command, fields)
+
+    def suspend(self, waiting_on: str, wake_at: datetime | None) -> NoReturn:
+        """Unwind the workflow until ``wake_at`` (or a signal/task) wakes it again."""
+        error = Suspend(waiting_on, wake_at)
+        self.suspended = error
+        raise error
+
+    def wait_until(self, moment: datetime, waiting_on: str) -> None:
+        """Return once ``moment`` has passed: sleep if it is near, else suspend."""
+        left = (moment - self.clock()).total_seconds()
+        if left <= 0:
+            return
+        if left > self.short_wait:
+            self.suspend(waiting_on, moment)
+        self.handle.sleep(left)
+
+    def after(self, seconds: float) -> datetime:
+        """The instant ``seconds`` from now."""
+        return self.clock() + timedelta(seconds=seconds)
+
+    # --- effect entry points (called by the public functions in effects/*) -------------
+    def activity(
+        self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], **options: Any
+    ) -> Any:
+        from ._activities import run_activity
+
+        return run_activity(self, fn, args, kwargs, **options)
+
+    def compensate(self, ref: Any, *, command: Any = None) -> None:
+        from ._activities import run_compensation
+
+        run_compensation(self, ref, command=command)
+
+    def compensate_all(self, *, parallel: bool = False, command: Any = None) -> None:
+        from ._activities import run_all_compensations
+
+        run_all_compensations(self, parallel=parallel, command=command)
+
+    def await_signal(self, name: str, *, timeout: Any = None, command: Any = None) -> Any:
+        from ._waits import await_signal
+
+        return await_signal(self, name, timeout=timeout, command=command)
+
+    def timer(self, duration: Any, *, command: Any = None) -> None:
+        from ._waits import timer
+
+        timer(self, duration, command=command)
+
+    def now(self, *, command: Any = None) -> Any:
+        from ._values import now
+
+        return now(self, command=command)
+
+    def today(self, *, command: Any = None) -> Any:
+        from ._values import today
+
+        return today(self, command=command)
+
+    def uuid4(self, *, command: Any = None) -> Any:
+        from ._values import uuid4
+
+        return uuid4(self, command=command)
+
+    def random(self, *, command: Any = None) -> Any:
+        from ._values import seeded_random
+
+        return seeded_random(self, command=command)
+
+    def side_effect(self, fn: Callable[[], Any], *, command: Any = None) -> Any:
+        from ._values import side_effect
+
+        return side_effect(self, fn, command=command)
+
+    def set_attributes(self, attributes: dict[str, Any], *, command: Any = None) -> None:
+        from ._values import set_attributes
+
+        set_attributes(self, attributes, command=command)
+
+    def patched(self, change_id: str, *, command: Any = None) -> bool:
+        from ._values import patched
+
+        return patched(self, change_id, command=command)
+
+    # --- issue 5: not available yet ----------------------------------------------------
+    def _unsupported(self, effect: str) -> NoReturn:
+        raise ContinuumError(
+            f"continuum.{effect}() is not supported yet by this runtime (child workflows and "
+            "continue_as_new arrive with a later release); restructure the workflow to avoid it"
+        )
+
+    def start_child(self, flow: Any, input: Any, *, id: Any = None, command: Any = None) -> Any:
+        self._unsupported("start_child")
+
+    def await_child(self, ref: Any, *, command: Any = None) -> Any:
+        self._unsupported("await_child")
+
+    def run_child(self, flow: Any, input: Any, *, id: Any = None, command: Any = None) -> Any:
+        self._unsupported("run_child")
+
+    def continue_as_new(self, input: Any, *, command: Any = None) -> NoReturn:
+        self._unsupported("continue_as_new")

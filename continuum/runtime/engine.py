@@ -1,0 +1,180 @@
+"""The replay loop for one claimed run.
+
+`execute_run` loads the journal, calls the pinned entrypoint with a `RunContext` set,
+and turns what happens into one store call: a return → ``finish(completed)``, a wait →
+``suspend``, an exception → ``finish(failed)``, drift → ``finish(drifted)``, a
+cancellation → ``finish(cancelled)``. A refused fenced write (another worker owns the
+run now) writes nothing more. The engine talks to storage only through `Store`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from .codec import decode, encode
+from .context import activate
+from .effects._dispatch import SHORT_WAIT_SECONDS, RunContext, utc_now
+from .errors import (
+    ActivityError,
+    Cancelled,
+    LeaseLostError,
+    PayloadError,
+    ReplayDriftError,
+    Suspend,
+    SuspendLeakError,
+)
+from .lease import LeaseHandle
+from .registry import Registry
+from .store.base import CANCELLED, COMPLETED, DRIFTED, FAILED, RunRecord, Store
+
+logger = logging.getLogger(__name__)
+
+#: `Outcome.status` values besides the terminal run statuses.
+SUSPENDED = "suspended"
+LOST = "lost"  # the lease was lost; another worker continues the run
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What one execution of a run ended with."""
+
+    run_id: str
+    #: completed, failed, cancelled, drifted, suspended or lost.
+    status: str
+    waiting_on: str | None = None
+    wake_at: datetime | None = None
+    error: str | None = None
+
+
+def error_json(error: BaseException, **extra: Any) -> str:
+    """The stored form of a run failure: type, message, traceback (and extra fields)."""
+    kind = type(error)
+    name = (
+        kind.__qualname__
+        if kind.__module__ in ("builtins", "continuum")
+        else (f"{kind.__module__}.{kind.__qualname__}")
+    )
+    data: dict[str, Any] = {"type": name, "message": str(error), **extra}
+    if isinstance(error, ActivityError):
+        data.update(
+            activity=error.activity,
+            error_type=error.error_type,
+            attempts=error.attempts,
+        )
+    if isinstance(error, ReplayDriftError):
+        data.update(seq=error.seq, expected=list(error.expected), recorded=list(error.recorded))
+    tb = "".join(traceback.format_exception(error)).strip()
+    if tb:
+        data["traceback"] = tb[-8000:]
+    return json.dumps(data, default=str)
+
+
+def execute_run(
+    store: Store,
+    run: RunRecord,
+    handle: LeaseHandle,
+    registry: Registry,
+    *,
+    clock: Callable[[], datetime] = utc_now,
+    short_wait: float = SHORT_WAIT_SECONDS,
+) -> Outcome:
+    """Replay ``run`` to its next wait or its end and record the result.
+
+    Raises only store errors other than a lost lease (the caller releases the run).
+    """
+    if run.cancel_requested:
+        return _finish(store, handle, run.run_id, CANCELLED, error=_cancel_error())
+    handle.cancel_requested = run.cancel_requested
+    flow = registry.entrypoint(run.version_hash or registry.current[run.workflow])
+    events = store.load_events(run.run_id)
+    ctx = RunContext.for_run(store, handle, run, events, clock=clock, short_wait=short_wait)
+    with activate(ctx):
+        try:
+            value = flow().run(decode(run.input))
+        except BaseException as raised:
+            return _settle_raised(ctx, raised)
+    return _settle_returned(ctx, value)
+
+
+def _cancel_error() -> str:
+    return json.dumps({"type": "Cancelled", "message": "cancellation requested"})
+
+
+def _settle_returned(ctx: RunContext, value: Any) -> Outcome:
+    problem = _precheck(ctx)
+    if problem is not None:
+        return problem
+    if ctx.cursor.remaining:
+        return _drift_at_end(ctx)
+    try:
+        result = encode(value, what=f"the result of run {ctx.run_id}", root="result")
+    except PayloadError as err:
+        return _finish(ctx.store, ctx.handle, ctx.run_id, FAILED, error=error_json(err))
+    return _finish(ctx.store, ctx.handle, ctx.run_id, COMPLETED, result=result)
+
+
+def _precheck(ctx: RunContext) -> Outcome | None:
+    """Lost lease, drift and swallowed suspends win over whatever the code did next."""
+    if ctx.lost is not None or ctx.handle.lost:
+        return Outcome(ctx.run_id, LOST)
+    if ctx.drift is not None:
+        return _finish(ctx.store, ctx.handle, ctx.run_id, DRIFTED, error=error_json(ctx.drift))
+    if ctx.suspended is not None:
+        leak = SuspendLeakError(
+            f"run {ctx.run_id}: workflow code caught the runtime's Suspend "
+            f"({ctx.suspended.reason}); never catch BaseException in a workflow"
+        )
+        return _finish(ctx.store, ctx.handle, ctx.run_id, FAILED, error=error_json(leak))
+    return None
+
+
+def _drift_at_end(ctx: RunContext) -> Outcome:
+    event = ctx.cursor.advance()
+    drift = ReplayDriftError(
+        ctx.run_id, event.seq, ("end of workflow",), (event.kind, *(event.command or ()))
+    )
+    return _finish(ctx.store, ctx.handle, ctx.run_id, DRIFTED, error=error_json(drift))
+
+
+def _settle_raised(ctx: RunContext, raised: BaseException) -> Outcome:
+    if isinstance(raised, LeaseLostError):
+        ctx.lost = raised
+    if isinstance(raised, Suspend) and raised is ctx.suspended and ctx.lost is None:
+        try:
+            ctx.store.suspend(ctx.handle.lease, wake_at=raised.wake_at, waiting_on=raised.reason)
+        except LeaseLostError:
+            return Outcome(ctx.run_id, LOST)
+        return Outcome(ctx.run_id, SUSPENDED, waiting_on=raised.reason, wake_at=raised.wake_at)
+    problem = _precheck(ctx)
+    if problem is not None:
+        return problem
+    if isinstance(raised, Cancelled):
+        return _finish(ctx.store, ctx.handle, ctx.run_id, CANCELLED, error=_cancel_error())
+    if not isinstance(raised, Exception):
+        raise raised  # KeyboardInterrupt, SystemExit: not the workflow's failure
+    if ctx.cursor.remaining:
+        return _drift_at_end(ctx)
+    return _finish(ctx.store, ctx.handle, ctx.run_id, FAILED, error=error_json(raised))
+
+
+def _finish(
+    store: Store,
+    handle: LeaseHandle,
+    run_id: str,
+    status: str,
+    *,
+    result: str | None = None,
+    error: str | None = None,
+) -> Outcome:
+    try:
+        store.finish(handle.lease, status=status, result=result, error=error)
+    except LeaseLostError:
+        return Outcome(run_id, LOST)
+    logger.info("run %s %s", run_id, status)
+    return Outcome(run_id, status, error=error)

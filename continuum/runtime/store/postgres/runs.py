@@ -1,0 +1,385 @@
+"""The ``runs`` table: create, read, claim, fence, suspend, finish, cancel.
+
+Every write on behalf of a run first locks its row with `fence`, which checks the
+lease owner and fencing token; a stale lease raises `LeaseLostError` before anything
+is written. Wake checks run as a separate statement after the lock, so under READ
+COMMITTED they see whatever a concurrent signal/task/child write committed while we
+waited for the lock — the lost-wake-up race is closed on both sides.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any
+
+import psycopg
+from psycopg import sql
+from psycopg.rows import class_row, dict_row
+from psycopg.types.json import Jsonb
+
+from ...errors import StoreError
+from ..base import TERMINAL, Lease, NewRun, RunRecord
+from .notify import notify
+from .pool import Database, lease_lost
+
+#: Columns of `RunRecord`, in its field order.
+_FIELDS = tuple(RunRecord.__dataclass_fields__)
+_TERMINAL = sorted(TERMINAL)
+
+
+@cache
+def _columns(prefix: str = "") -> sql.Composed:
+    if prefix:
+        return sql.SQL(", ").join(sql.Identifier(prefix, name) for name in _FIELDS)
+    return sql.SQL(", ").join(sql.Identifier(name) for name in _FIELDS)
+
+
+@cache
+def _queries(schema: str) -> dict[str, sql.Composed]:
+    """Statements of this module for one schema, composed once."""
+    runs = sql.Identifier(schema, "runs")
+    fmt = {
+        "runs": runs,
+        "cols": _columns(),
+        "rcols": _columns("r"),
+        "versions": sql.Identifier(schema, "workflow_versions"),
+        "signals": sql.Identifier(schema, "signals"),
+        "tasks": sql.Identifier(schema, "tasks"),
+        "seq": sql.Literal(sql.Identifier(schema, "lease_token_seq").as_string()),
+    }
+    text = {
+        "insert": """
+            INSERT INTO {runs} (run_id, workflow, version_hash, input, namespace, attributes,
+                                parent_id, correlation_id, next_wakeup_at)
+            VALUES (%(run_id)s, %(workflow)s, %(version_hash)s, %(input)s, %(namespace)s,
+                    %(attributes)s, %(parent_id)s, COALESCE(%(correlation_id)s, %(run_id)s),
+                    COALESCE(%(start_at)s, now()))
+            ON CONFLICT (run_id) DO NOTHING
+            RETURNING {cols}, next_wakeup_at > now() AS later""",
+        "get": "SELECT {cols} FROM {runs} WHERE run_id = %s",
+        "version": """
+            INSERT INTO {versions} (version_hash, workflow) VALUES (%s, %s)
+            ON CONFLICT DO NOTHING""",
+        "claim": """
+            WITH due AS (
+                SELECT run_id, version_hash AS old_hash FROM {runs}
+                WHERE ((status IN ('pending', 'suspended') AND next_wakeup_at <= now())
+                       OR (status = 'running'
+                           AND (lease_expires_at IS NULL OR lease_expires_at <= now())))
+                  AND ((version_hash IS NULL AND workflow = ANY(%(workflows)s))
+                       OR version_hash = ANY(%(known)s))
+                ORDER BY COALESCE(next_wakeup_at, lease_expires_at)
+                LIMIT %(limit)s
+                FOR UPDATE SKIP LOCKED
+            ), claimed AS (
+                UPDATE {runs} AS r
+                SET status = 'running', lease_owner = %(owner)s, lease_token = nextval({seq}),
+                    lease_expires_at = now() + make_interval(secs => %(secs)s),
+                    version_hash = COALESCE(r.version_hash, %(current)s::jsonb ->> r.workflow),
+                    next_wakeup_at = NULL, waiting_on = NULL, updated_at = now()
+                FROM due WHERE r.run_id = due.run_id
+                RETURNING {rcols}, r.lease_token, r.lease_expires_at, due.old_hash IS NULL AS pinned
+            ), recorded AS (
+                INSERT INTO {versions} (version_hash, workflow)
+                SELECT DISTINCT version_hash, workflow FROM claimed WHERE pinned
+                ON CONFLICT DO NOTHING
+            )
+            SELECT * FROM claimed""",
+        "fence": """
+            SELECT parent_id FROM {runs}
+            WHERE run_id = %s AND lease_owner = %s AND lease_token = %s AND status = 'running'
+            FOR UPDATE""",
+        "holder": "SELECT status, lease_owner, lease_token FROM {runs} WHERE run_id = %s",
+        "renew": """
+            UPDATE {runs} SET lease_expires_at = now() + make_interval(secs => %s)
+            WHERE run_id = %s AND lease_owner = %s AND lease_token = %s AND status = 'running'
+            RETURNING lease_expires_at""",
+        "suspend": """
+            UPDATE {runs}
+            SET status = 'suspended', lease_owner = NULL, lease_expires_at = NULL,
+                waiting_on = %(waiting_on)s, updated_at = now(),
+                next_wakeup_at = CASE
+                    WHEN cancel_requested
+                      OR (%(signal)s::text IS NOT NULL AND EXISTS (
+                            SELECT 1 FROM {signals} s WHERE s.run_id = %(run_id)s
+                            AND s.name = %(signal)s AND s.consumed_at IS NULL))
+                      OR (%(task)s::bigint IS NOT NULL AND EXISTS (
+                            SELECT 1 FROM {tasks} t WHERE t.task_id = %(task)s
+                            AND t.status IN ('completed', 'failed')))
+                      OR (%(child)s::text IS NOT NULL AND EXISTS (
+                            SELECT 1 FROM {runs} c WHERE c.run_id = %(child)s
+                            AND c.status = ANY(%(terminal)s)))
+                    THEN now() ELSE %(wake_at)s END
+            WHERE run_id = %(run_id)s
+            RETURNING next_wakeup_at, next_wakeup_at <= now() AS due""",
+        "finish": """
+            UPDATE {runs}
+            SET status = %s, result = %s, error = %s, completed_at = now(), updated_at = now(),
+                lease_owner = NULL, lease_expires_at = NULL, next_wakeup_at = NULL,
+                waiting_on = NULL
+            WHERE run_id = %s""",
+        "wake_parent": """
+            UPDATE {runs} SET next_wakeup_at = now()
+            WHERE run_id = %s AND status = 'suspended' AND waiting_on = %s
+            RETURNING run_id""",
+        "release": """
+            UPDATE {runs} SET lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+            WHERE run_id = %s""",
+        "cancel": """
+            UPDATE {runs}
+            SET cancel_requested = true, updated_at = now(),
+                next_wakeup_at = CASE WHEN status IN ('pending', 'suspended')
+                                      THEN now() ELSE next_wakeup_at END
+            WHERE run_id = %s AND status <> ALL(%s)
+            RETURNING status""",
+        "set_attributes": "UPDATE {runs} SET attributes = attributes || %s WHERE run_id = %s",
+    }
+    return {key: sql.SQL(body).format(**fmt) for key, body in text.items()}
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    """Naive datetimes are taken as UTC (documented in the protocol notes)."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+def _record(row: Mapping[str, Any]) -> RunRecord:
+    return RunRecord(**{name: row[name] for name in _FIELDS})
+
+
+def create_run(db: Database, new: NewRun) -> tuple[RunRecord, bool]:
+    """Insert ``new`` unless its id exists; announce it to listening workers."""
+    q = _queries(db.schema)
+
+    def body(conn: psycopg.Connection) -> tuple[RunRecord, bool]:
+        params = {
+            "run_id": new.run_id,
+            "workflow": new.workflow,
+            "version_hash": new.version_hash,
+            "input": new.input,
+            "namespace": new.namespace,
+            "attributes": Jsonb(dict(new.attributes)),
+            "parent_id": new.parent_id,
+            "correlation_id": new.correlation_id,
+            "start_at": _utc(new.start_at),
+        }
+        row = conn.cursor(row_factory=dict_row).execute(q["insert"], params).fetchone()
+        if row is None:
+            existing = _get(conn, q, new.run_id)
+            if existing is None:  # inserted and deleted in between: vanishingly rare
+                raise StoreError("create_run", "conflict", f"run {new.run_id} vanished")
+            return existing, False
+        record = _record(row)
+        if new.version_hash is not None:
+            conn.execute(q["version"], (new.version_hash, new.workflow))
+        notify(
+            conn, db.schema, "start", new.run_id, record.next_wakeup_at if row["later"] else None
+        )
+        return record, True
+
+    return db.run("create_run", body)
+
+
+def _get(conn: psycopg.Connection, q: dict[str, sql.Composed], run_id: str) -> RunRecord | None:
+    return conn.cursor(row_factory=class_row(RunRecord)).execute(q["get"], (run_id,)).fetchone()
+
+
+def get_run(db: Database, run_id: str) -> RunRecord | None:
+    """The run called ``run_id``, or None."""
+    q = _queries(db.schema)
+    return db.run("get_run", lambda conn: _get(conn, q, run_id), read_only=True, single=True)
+
+
+def list_runs(
+    db: Database,
+    *,
+    workflow: str | None,
+    status: str | None,
+    namespace: str | None,
+    attributes: Mapping[str, Any] | None,
+    limit: int,
+) -> list[RunRecord]:
+    """Runs matching every given filter, newest first; attributes match by containment."""
+    where: list[sql.Composable] = []
+    params: list[Any] = []
+    for column, value in (("workflow", workflow), ("status", status), ("namespace", namespace)):
+        if value is not None:
+            where.append(sql.SQL("{} = %s").format(sql.Identifier(column)))
+            params.append(value)
+    if attributes:
+        where.append(sql.SQL("attributes @> %s"))
+        params.append(Jsonb(dict(attributes)))
+    query = sql.SQL("SELECT {} FROM {} {} ORDER BY created_at DESC, run_id DESC LIMIT %s").format(
+        _columns(),
+        db.table("runs"),
+        sql.SQL("WHERE ") + sql.SQL(" AND ").join(where) if where else sql.SQL(""),
+    )
+    params.append(max(0, limit))
+
+    def body(conn: psycopg.Connection) -> list[RunRecord]:
+        return conn.cursor(row_factory=class_row(RunRecord)).execute(query, params).fetchall()
+
+    return db.run("list_runs", body, read_only=True, single=True)
+
+
+def claim_runs(
+    db: Database,
+    *,
+    owner: str,
+    current_versions: Mapping[str, str],
+    known_versions: Collection[str],
+    limit: int,
+    lease_seconds: float,
+) -> list[tuple[RunRecord, Lease]]:
+    """Lease due runs this worker can execute (see `Store.claim_runs`); one statement."""
+    if limit <= 0 or not (current_versions or known_versions):
+        return []
+    params = {
+        "owner": owner,
+        "workflows": list(current_versions),
+        "known": sorted(set(known_versions) | set(current_versions.values())),
+        "current": Jsonb(dict(current_versions)),
+        "limit": limit,
+        "secs": float(lease_seconds),
+    }
+    q = _queries(db.schema)
+
+    def body(conn: psycopg.Connection) -> list[tuple[RunRecord, Lease]]:
+        rows = conn.cursor(row_factory=dict_row).execute(q["claim"], params).fetchall()
+        return [
+            (
+                _record(row),
+                Lease(row["run_id"], owner, row["lease_token"], row["lease_expires_at"]),
+            )
+            for row in rows
+        ]
+
+    return db.run("claim_runs", body, single=True)
+
+
+def fence(conn: psycopg.Connection, schema: str, lease: Lease, op: str) -> str | None:
+    """Lock the run row if ``lease`` still holds it, returning its parent id; else raise."""
+    q = _queries(schema)
+    row = conn.execute(q["fence"], (lease.run_id, lease.owner, lease.token)).fetchone()
+    if row is None:
+        current = conn.execute(q["holder"], (lease.run_id,)).fetchone()
+        if current is None:
+            raise lease_lost(op, f"run {lease.run_id} does not exist")
+        status, owner, token = current
+        raise lease_lost(
+            op,
+            f"run {lease.run_id} is {status} (owner {owner}, token {token}); "
+            f"this worker holds token {lease.token}",
+        )
+    return row[0]
+
+
+def renew_lease(db: Database, lease: Lease, lease_seconds: float) -> Lease:
+    """Push the lease expiry to now + ``lease_seconds`` (DB clock); fenced on the token."""
+    q = _queries(db.schema)
+
+    def body(conn: psycopg.Connection) -> Lease:
+        params = (float(lease_seconds), lease.run_id, lease.owner, lease.token)
+        row = conn.execute(q["renew"], params).fetchone()
+        if row is None:
+            raise lease_lost("renew_lease", f"run {lease.run_id}: token {lease.token} is stale")
+        return Lease(lease.run_id, lease.owner, lease.token, row[0])
+
+    return db.run("renew_lease", body, single=True)
+
+
+def _waiting_keys(waiting_on: str) -> dict[str, Any]:
+    """Split ``waiting_on`` into the one thing that can already have happened."""
+    kind, _, ident = waiting_on.partition(":")
+    task: int | None = None
+    if kind == "task":
+        try:
+            task = int(ident)
+        except ValueError:
+            task = None
+    return {
+        "signal": ident if kind == "signal" and ident else None,
+        "task": task,
+        "child": ident if kind == "child" and ident else None,
+    }
+
+
+def suspend(db: Database, lease: Lease, *, wake_at: datetime | None, waiting_on: str) -> None:
+    """Fenced: suspend until ``wake_at`` unless the awaited thing already happened."""
+    q = _queries(db.schema)
+
+    def body(conn: psycopg.Connection) -> None:
+        fence(conn, db.schema, lease, "suspend")
+        params = {
+            "run_id": lease.run_id,
+            "waiting_on": waiting_on,
+            "wake_at": _utc(wake_at),
+            "terminal": _TERMINAL,
+            **_waiting_keys(waiting_on),
+        }
+        wake, due = conn.execute(q["suspend"], params).fetchone() or (None, False)
+        if due:
+            notify(conn, db.schema, "wake", lease.run_id)
+        elif wake is not None:
+            notify(conn, db.schema, "timer", lease.run_id, wake)
+
+    db.run("suspend", body)
+
+
+def finish(
+    db: Database, lease: Lease, *, status: str, result: str | None, error: str | None
+) -> None:
+    """Fenced: terminal status, lease released, waiting parent woken, listeners told."""
+    if status not in TERMINAL:
+        raise StoreError("finish", "not_terminal", f"{status!r} is not a terminal status")
+    q = _queries(db.schema)
+
+    def body(conn: psycopg.Connection) -> None:
+        parent = fence(conn, db.schema, lease, "finish")
+        conn.execute(q["finish"], (status, result, error, lease.run_id))
+        if parent is not None:
+            woken = conn.execute(q["wake_parent"], (parent, f"child:{lease.run_id}")).fetchone()
+            if woken is not None:
+                notify(conn, db.schema, "wake", parent)
+        notify(conn, db.schema, "finished", lease.run_id)
+
+    db.run("finish", body)
+
+
+def release(db: Database, lease: Lease) -> None:
+    """Fenced: drop the lease, leaving the run claimable at once in its current state."""
+    q = _queries(db.schema)
+
+    def body(conn: psycopg.Connection) -> None:
+        fence(conn, db.schema, lease, "release")
+        conn.execute(q["release"], (lease.run_id,))
+        notify(conn, db.schema, "wake", lease.run_id)
+
+    db.run("release", body)
+
+
+def request_cancel(db: Database, run_id: str) -> bool:
+    """Flag cancellation and wake the run; False when it is terminal.
+
+    Raises `StoreError` (reason ``"not_found"``) for an unknown run.
+    """
+    q = _queries(db.schema)
+
+    def body(conn: psycopg.Connection) -> bool:
+        row = conn.execute(q["cancel"], (run_id, _TERMINAL)).fetchone()
+        if row is None:
+            if _get(conn, q, run_id) is None:
+                raise StoreError("request_cancel", "not_found", f"no run {run_id}")
+            return False
+        notify(conn, db.schema, "cancel", run_id)
+        return True
+
+    return db.run("request_cancel", body)
+
+
+def set_attributes(conn: psycopg.Connection, schema: str, run_id: str, attrs: Mapping) -> None:
+    """Merge ``attrs`` into the run's attributes (inside a fenced step)."""
+    conn.execute(_queries(schema)["set_attributes"], (Jsonb(dict(attrs)), run_id))

@@ -1,0 +1,218 @@
+"""`PostgresStore`: the `Store` protocol on Postgres, composed from the table modules."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+import psycopg
+
+from ..base import Event, Lease, NewEvent, NewRun, RunRecord, Signal, Task
+from . import events, runs, signals, tasks
+from .migrate import Migration, MigrationState, database_status, migrate_database
+from .notify import Listener
+from .pool import Database
+
+DEFAULT_SCHEMA = "continuum"
+
+
+class PostgresStep:
+    """One fenced transaction on behalf of a leased run (the `Step` protocol)."""
+
+    def __init__(self, db: Database, conn: psycopg.Connection, lease: Lease) -> None:
+        self._db = db
+        self._conn = conn
+        self._run_id = lease.run_id
+
+    def append(self, event: NewEvent) -> None:
+        """Append ``event`` at its seq; a taken seq raises `LeaseLostError`."""
+        events.append(self._db, self._conn, self._run_id, event)
+
+    def take_signal(self, name: str) -> Signal | None:
+        """Consume the oldest buffered ``name`` signal (FIFO), if any."""
+        return signals.take_signal(self._db.schema, self._conn, self._run_id, name)
+
+    def enqueue_task(self, task: Mapping[str, Any]) -> int:
+        """Queue an activity task for this run (keys: see `Step.enqueue_task`)."""
+        return tasks.enqueue(self._db, self._conn, self._run_id, task)
+
+    def set_attributes(self, attributes: Mapping[str, Any]) -> None:
+        """Merge searchable attributes into the run."""
+        runs.set_attributes(self._conn, self._db.schema, self._run_id, attributes)
+
+
+class PostgresStore:
+    """Runs, journal, mailbox and task queue in one Postgres schema.
+
+    ``PostgresStore(url, schema="continuum", migrate=True)`` applies pending
+    migrations first (safe when several processes start at once); otherwise run
+    ``continuum db migrate`` beforehand. Thread-safe: each call checks a connection out
+    of the pool (``min_size``..``max_size``); `wait_for_work` uses one extra dedicated
+    LISTEN connection, opened on first use. Construction connects, and raises
+    `StoreError` within ``timeout`` seconds when the database cannot be reached; a call
+    that finds every pooled connection busy for ``timeout`` seconds raises too.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        schema: str = DEFAULT_SCHEMA,
+        min_size: int = 1,
+        max_size: int = 10,
+        migrate: bool = False,
+        timeout: float = 30.0,
+    ) -> None:
+        self.url = url
+        self.schema = schema
+        if migrate:
+            self.migrate()
+        self._db = Database(
+            url, schema=schema, min_size=min_size, max_size=max_size, timeout=timeout
+        )
+        self._listener = Listener(url, schema)
+
+    # --- schema -------------------------------------------------------------------------
+    def migrate(self) -> list[Migration]:
+        """Apply pending migrations (under an advisory lock); return those applied now."""
+        return migrate_database(self.url, self.schema)
+
+    def migration_status(self) -> list[MigrationState]:
+        """Each shipped migration as applied, pending or changed in this schema."""
+        return database_status(self.url, self.schema)
+
+    # --- runs ---------------------------------------------------------------------------
+    def create_run(self, new: NewRun) -> tuple[RunRecord, bool]:
+        """Insert a run; if ``run_id`` exists return (existing, False)."""
+        return runs.create_run(self._db, new)
+
+    def get_run(self, run_id: str) -> RunRecord | None:
+        """The run ``run_id``, or None."""
+        return runs.get_run(self._db, run_id)
+
+    def list_runs(
+        self,
+        *,
+        workflow: str | None = None,
+        status: str | None = None,
+        namespace: str | None = None,
+        attributes: Mapping[str, Any] | None = None,
+        limit: int = 100,
+    ) -> list[RunRecord]:
+        """Runs matching all given filters (attributes by containment), newest first."""
+        return runs.list_runs(
+            self._db,
+            workflow=workflow,
+            status=status,
+            namespace=namespace,
+            attributes=attributes,
+            limit=limit,
+        )
+
+    def claim_runs(
+        self,
+        *,
+        owner: str,
+        current_versions: Mapping[str, str],
+        known_versions: Collection[str],
+        limit: int,
+        lease_seconds: float,
+    ) -> list[tuple[RunRecord, Lease]]:
+        """Lease due runs this worker can execute (FOR UPDATE SKIP LOCKED)."""
+        return runs.claim_runs(
+            self._db,
+            owner=owner,
+            current_versions=current_versions,
+            known_versions=known_versions,
+            limit=limit,
+            lease_seconds=lease_seconds,
+        )
+
+    def renew_lease(self, lease: Lease, lease_seconds: float) -> Lease:
+        """Extend a lease (DB clock); `LeaseLostError` when the token is stale."""
+        return runs.renew_lease(self._db, lease, lease_seconds)
+
+    def load_events(self, run_id: str, *, after_seq: int = 0) -> list[Event]:
+        """The run's journal after ``after_seq``, in order."""
+        return events.load_events(self._db, run_id, after_seq=after_seq)
+
+    @contextmanager
+    def step(self, lease: Lease) -> Iterator[PostgresStep]:
+        """A fenced transaction: commits on success, rolls back (writing nothing) on error."""
+        with self._db.step_transaction("step") as conn:
+            runs.fence(conn, self.schema, lease, "step")
+            yield PostgresStep(self._db, conn, lease)
+
+    def suspend(self, lease: Lease, *, wake_at: datetime | None, waiting_on: str) -> None:
+        """Fenced: suspend until ``wake_at`` or the awaited signal/task/child/cancel."""
+        runs.suspend(self._db, lease, wake_at=wake_at, waiting_on=waiting_on)
+
+    def finish(
+        self, lease: Lease, *, status: str, result: str | None = None, error: str | None = None
+    ) -> None:
+        """Fenced: move to a terminal status, release the lease, wake a waiting parent."""
+        runs.finish(self._db, lease, status=status, result=result, error=error)
+
+    def release(self, lease: Lease) -> None:
+        """Fenced: give the run back unchanged; another worker may claim it at once."""
+        runs.release(self._db, lease)
+
+    # --- from the outside ---------------------------------------------------------------
+    def send_signal(
+        self, run_id: str, name: str, payload: str, *, delivery_id: str | None = None
+    ) -> bool:
+        """Buffer a signal and wake the run if it waits for it (see `Store.send_signal`)."""
+        return signals.send_signal(self._db, run_id, name, payload, delivery_id=delivery_id)
+
+    def request_cancel(self, run_id: str) -> bool:
+        """Flag cancellation and wake the run; False if terminal, `StoreError` if unknown."""
+        return runs.request_cancel(self._db, run_id)
+
+    # --- queued activity tasks ----------------------------------------------------------
+    def claim_tasks(
+        self, *, owner: str, queues: Collection[str], limit: int, lease_seconds: float
+    ) -> list[Task]:
+        """Requeue expired task leases, then lease available tasks of ``queues``."""
+        return tasks.claim_tasks(
+            self._db, owner=owner, queues=queues, limit=limit, lease_seconds=lease_seconds
+        )
+
+    def heartbeat_task(self, task: Task, lease_seconds: float) -> None:
+        """Extend a task lease; `LeaseLostError` when it was requeued or re-leased."""
+        tasks.heartbeat(self._db, task, lease_seconds)
+
+    def complete_task(
+        self,
+        task: Task,
+        *,
+        result: str | None,
+        error: str | None,
+        retry_after: float | None = None,
+    ) -> None:
+        """Record a task outcome fenced on its lease; wake the run or requeue a retry."""
+        tasks.complete(self._db, task, result=result, error=error, retry_after=retry_after)
+
+    def get_task(self, run_id: str, seq: int) -> Task | None:
+        """The task scheduled at ``seq`` of ``run_id``, or None."""
+        return tasks.get_task(self._db, run_id, seq)
+
+    # --- wake-ups -----------------------------------------------------------------------
+    def wait_for_work(self, timeout: float) -> None:
+        """Block until a notification (or an announced timer) says work may be due.
+
+        Issues no query while waiting: it sleeps on a dedicated LISTEN connection.
+        """
+        self._listener.wait(timeout)
+
+    def close(self) -> None:
+        """Close the pool and the LISTEN connection."""
+        self._listener.close()
+        self._db.close()
+
+    def __enter__(self) -> PostgresStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,350 @@
+"""The worker: claims due runs and queued activity tasks and executes them on threads.
+
+One claim loop asks the store for as much work as there are free executor threads
+(runs first, then tasks of the queues it serves), hands each item to a thread, and
+otherwise blocks in `Store.wait_for_work` (LISTEN/NOTIFY on Postgres) for at most
+``poll_interval`` seconds — the slow fallback poll that also finds due timers. An idle
+worker therefore makes two claim queries per poll interval and nothing else.
+
+Threads, not processes: a workflow spends its time waiting on Postgres or on
+activities' I/O, and one process per worker keeps leases, the pool and the registry in
+one place. Run several worker processes (or hosts) for CPU-bound activities.
+
+`stop()` (SIGTERM/SIGINT in the CLI) stops claiming, lets running items finish for
+``drain_timeout`` seconds, then releases the leases of runs still executing so another
+worker takes them over at once instead of after lease expiry.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable, Collection
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from .activity_context import ActivityInfo, invoke
+from .effects._activities import error_type_name, import_function
+from .effects._dispatch import SHORT_WAIT_SECONDS, utc_now
+from .engine import Outcome, execute_run
+from .errors import LeaseLostError, PayloadError, StoreError
+from .journal import user_value
+from .lease import LeaseHandle, LeaseKeeper, TaskHandle
+from .registry import Registry
+from .retry import Retry
+from .store.base import Lease, RunRecord, Store, Task
+
+logger = logging.getLogger(__name__)
+
+
+def default_owner() -> str:
+    """``host/pid/random``: unique per worker process, readable in ``runs show``."""
+    return f"{socket.gethostname()}/{os.getpid()}/{uuid.uuid4().hex[:6]}"
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerOptions:
+    """How a worker behaves; every field has a production default."""
+
+    #: Task queues whose queued activities this worker executes.
+    queues: tuple[str, ...] = ("default",)
+    #: Executor threads (runs and tasks executed at the same time).
+    concurrency: int = 8
+    #: Lease length; renewed every third of it. A dead worker's runs resume after it.
+    lease_seconds: float = 30.0
+    #: Longest sleep between claims when no notification arrives.
+    poll_interval: float = 2.0
+    #: How long `stop()` waits for running items before releasing their leases.
+    drain_timeout: float = 10.0
+    #: Retry backoff and timers up to this long are slept inline instead of suspending.
+    short_wait: float = SHORT_WAIT_SECONDS
+    #: Lease owner name; defaults to `default_owner()`.
+    owner: str | None = None
+
+
+@dataclass(slots=True)
+class WorkerStats:
+    """Counters for logs and tests."""
+
+    runs_executed: int = 0
+    tasks_executed: int = 0
+    outcomes: dict[str, int] = field(default_factory=dict)
+
+
+class Worker:
+    """Executes runs and queued tasks from one store (see the module docstring)."""
+
+    def __init__(
+        self,
+        store: Store,
+        registry: Registry,
+        options: WorkerOptions | None = None,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.store = store
+        self.registry = registry
+        self.options = options or WorkerOptions()
+        self.owner = self.options.owner or default_owner()
+        self.stats = WorkerStats()
+        self._clock = clock
+        self._keeper = LeaseKeeper(store, self.options.lease_seconds)
+        self._pool = ThreadPoolExecutor(
+            max_workers=self.options.concurrency, thread_name_prefix="continuum-exec"
+        )
+        self._busy = 0
+        self._lock = threading.Lock()
+        self._slot_free = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._handles: dict[str, LeaseHandle] = {}
+        #: Items still executing when the drain gave up (their threads are abandoned).
+        self.abandoned = 0
+
+    # --- lifecycle ------------------------------------------------------------------------
+    def run(self) -> None:
+        """Claim and execute until `stop()` is called (blocks the calling thread)."""
+        self._keeper.start()
+        logger.info(
+            "worker %s started: %d workflow(s), queues %s, concurrency %d",
+            self.owner,
+            len(self.registry.current),
+            ",".join(self.options.queues) or "-",
+            self.options.concurrency,
+        )
+        try:
+            while not self._stop.is_set():
+                self._tick()
+        finally:
+            self._drain()
+
+    def start(self) -> Worker:
+        """Run the claim loop on a background thread; returns self."""
+        self._thread = threading.Thread(target=self.run, name="continuum-worker", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self, *, wait: bool = True) -> None:
+        """Stop claiming, drain running items, release what is still running."""
+        self._stop.set()
+        self._slot_free.set()
+        if wait and self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join()
+
+    def __enter__(self) -> Worker:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # --- the claim loop -------------------------------------------------------------------
+    def _free(self) -> int:
+        with self._lock:
+            return self.options.concurrency - self._busy
+
+    def _tick(self) -> None:
+        claimed = 0
+        try:
+            claimed = self._claim()
+        except StoreError as err:
+            logger.warning("claim failed: %s; retrying", err)
+            self._stop.wait(min(self.options.poll_interval, 1.0))
+            return
+        if self._stop.is_set():
+            return
+        if self._free() <= 0:
+            self._slot_free.wait(self.options.poll_interval)
+            self._slot_free.clear()
+        elif claimed == 0:
+            self.store.wait_for_work(self.options.poll_interval)
+
+    def _claim(self) -> int:
+        claimed = 0
+        free = self._free()
+        if free > 0 and self.registry.current:
+            runs = self.store.claim_runs(
+                owner=self.owner,
+                current_versions=self.registry.current,
+                known_versions=self.registry.known_versions,
+                limit=free,
+                lease_seconds=self.options.lease_seconds,
+            )
+            for run, lease in runs:
+                self._submit(self._execute_run, run, lease)
+            claimed += len(runs)
+        free = self._free()
+        if free > 0 and self.options.queues:
+            tasks = self.store.claim_tasks(
+                owner=self.owner,
+                queues=self.options.queues,
+                limit=free,
+                lease_seconds=self.options.lease_seconds,
+            )
+            for task in tasks:
+                self._submit(self._execute_task, task)
+            claimed += len(tasks)
+        return claimed
+
+    def _submit(self, fn: Callable[..., Any], *args: Any) -> None:
+        with self._lock:
+            self._busy += 1
+        future: Future[Any] = self._pool.submit(fn, *args)
+        future.add_done_callback(self._done)
+
+    def _done(self, future: Future[Any]) -> None:
+        with self._lock:
+            self._busy -= 1
+        self._slot_free.set()
+        error = future.exception()
+        if error is not None:
+            logger.error("executor crashed: %r", error)
+
+    # --- executing ------------------------------------------------------------------------
+    def _execute_run(self, run: RunRecord, lease: Lease) -> Outcome | None:
+        handle = LeaseHandle(lease)
+        if self._stop.is_set():
+            handle.stopping.set()
+        self._keeper.hold_run(handle)
+        with self._lock:
+            self._handles[run.run_id] = handle
+        try:
+            outcome = execute_run(
+                self.store,
+                run,
+                handle,
+                self.registry,
+                clock=self._clock,
+                short_wait=self.options.short_wait,
+            )
+        except StoreError as err:
+            logger.warning("run %s: store error, releasing it: %s", run.run_id, err)
+            self._release(handle)
+            return None
+        except Exception:
+            logger.exception("run %s: unexpected error, releasing it", run.run_id)
+            self._release(handle)
+            return None
+        finally:
+            self._keeper.drop_run(handle)
+            with self._lock:
+                self._handles.pop(run.run_id, None)
+        with self._lock:
+            self.stats.runs_executed += 1
+            self.stats.outcomes[outcome.status] = self.stats.outcomes.get(outcome.status, 0) + 1
+        if outcome.status == "lost":
+            logger.warning("run %s: lease lost, another worker continues it", run.run_id)
+        logger.debug("run %s -> %s", run.run_id, outcome.status)
+        return outcome
+
+    def _release(self, handle: LeaseHandle) -> None:
+        # Already lost or unreachable: the lease expires anyway.
+        with contextlib.suppress(StoreError):
+            self.store.release(handle.lease)
+
+    def _execute_task(self, task: Task) -> None:
+        handle = TaskHandle(task)
+        self._keeper.hold_task(handle)
+        try:
+            result, error = run_task(self.store, task, self.options.lease_seconds)
+            if handle.lost:
+                logger.warning("task %s: lease lost, result dropped", task.task_id)
+                return
+            self.store.complete_task(task, result=result, error=error)
+        except LeaseLostError:
+            logger.warning("task %s: lease lost, result dropped", task.task_id)
+        except StoreError as err:
+            logger.warning("task %s: could not record its outcome: %s", task.task_id, err)
+        finally:
+            self._keeper.drop_task(handle)
+            with self._lock:
+                self.stats.tasks_executed += 1
+
+    def _drain(self) -> None:
+        """Wait for running items, then release the leases of runs still executing."""
+        deadline = time.monotonic() + self.options.drain_timeout
+        with self._lock:
+            handles = list(self._handles.values())
+        for handle in handles:
+            handle.stopping.set()  # cut inline sleeps short
+        while self._free() < self.options.concurrency and time.monotonic() < deadline:
+            self._slot_free.wait(0.05)
+            self._slot_free.clear()
+        with self._lock:
+            leftover = list(self._handles.values())
+        for handle in leftover:
+            handle.lost = True  # its thread must not write after the release
+            self._release(handle)
+        self.abandoned = len(leftover) + max(0, self.options.concurrency - self._free() - len(leftover))
+        self._keeper.stop()
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        logger.info("worker %s stopped (%d run(s) released)", self.owner, len(leftover))
+
+
+def run_task(store: Store, task: Task, lease_seconds: float) -> tuple[str | None, str | None]:
+    """Execute one queued activity attempt; returns (result JSON, error JSON), one of them None."""
+    spec = json.loads(task.args)
+    retry = Retry(
+        max_attempts=max(task.max_attempts, 1), non_retryable=tuple(spec.get("non_retryable", ()))
+    )
+    last_renewal = [time.monotonic()]
+
+    def on_beat(_info: ActivityInfo) -> None:
+        # Heartbeats also renew the task lease, at most every third of the lease time.
+        if time.monotonic() - last_renewal[0] >= lease_seconds / 3:
+            last_renewal[0] = time.monotonic()
+            store.heartbeat_task(task, lease_seconds)
+
+    info = ActivityInfo(
+        run_id=task.run_id,
+        activity=task.activity,
+        attempt=task.attempt,
+        idempotency_key=task.idempotency_key,
+        heartbeat_timeout=task.heartbeat_seconds,
+        on_beat=on_beat,
+    )
+    try:
+        fn = import_function(task.activity)
+        args = user_value(spec.get("args", []))
+        kwargs = user_value(spec.get("kwargs", {}))
+        value = invoke(fn, tuple(args), dict(kwargs), info, timeout=task.timeout_seconds)
+        data = _jsonable_result(value, task.activity)
+    except Exception as error:
+        retryable = retry.is_retryable(error) and not isinstance(error, PayloadError)
+        payload = {"type": error_type_name(error), "message": str(error), "retryable": retryable}
+        return None, json.dumps(payload)
+    return json.dumps(data), None
+
+
+def _jsonable_result(value: Any, activity: str) -> Any:
+    from .journal import jsonable
+
+    return jsonable(value, what=f"the result of activity {activity}")
+
+
+def serve(
+    store: Store,
+    registry: Registry,
+    options: WorkerOptions | None = None,
+    *,
+    stop_when: Callable[[], bool] | None = None,
+    check_every: float = 0.1,
+) -> Worker:
+    """Run a worker until ``stop_when()`` is true (tests, scripts); returns the stopped worker."""
+    worker = Worker(store, registry, options).start()
+    try:
+        while stop_when is None or not stop_when():
+            time.sleep(check_every)
+    finally:
+        worker.stop()
+    return worker
+
+
+__all__: Collection[str] = ["Worker", "WorkerOptions", "default_owner", "run_task", "serve"]

@@ -1,0 +1,1 @@
+"""The broken shop's workflows."""

@@ -1,0 +1,106 @@
+"""Templates and literals: nothing placed into generated code can become code."""
+
+from __future__ import annotations
+
+import ast
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from continuum.codegen.errors import CodegenError
+from continuum.codegen.render import (
+    GENERATED_HEADER,
+    RegistryRow,
+    VersionModule,
+    environment,
+    py_literal,
+    py_string,
+    render_registry,
+    render_version,
+    verify_digest,
+)
+
+
+@given(st.text())
+def test_any_string_renders_as_one_literal(text: str) -> None:
+    rendered = py_string(text)
+    tree = ast.parse(rendered, mode="eval")
+    assert isinstance(tree.body, ast.Constant) and tree.body.value == text
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.none(),
+            st.booleans(),
+            st.integers(),
+            st.text(),
+            st.floats(allow_nan=False, allow_infinity=False),
+        )
+    )
+)
+def test_lists_of_scalars_round_trip(values: list[object]) -> None:
+    assert ast.literal_eval(py_literal(values)) == values
+
+
+@pytest.mark.parametrize("value", [{"a": 1}, object(), float("nan"), float("inf"), b"x"])
+def test_other_values_are_refused(value: object) -> None:
+    with pytest.raises(CodegenError):
+        py_literal(value)
+
+
+def test_environment_is_strict() -> None:
+    env = environment()
+    assert env.keep_trailing_newline and not env.autoescape
+    with pytest.raises(Exception, match="undefined"):
+        env.from_string("{{ missing }}").render()
+
+
+def module(**changes: object) -> VersionModule:
+    fields = {
+        "workflow": "app.flows:Flow",
+        "source": "app/flows.py",
+        "version_hash": "ab" * 32,
+        "future": ("annotations",),
+        "imports": "from continuum import Workflow",
+        "frozen_code": "class Flow(Workflow, workflow='app.flows:Flow'):\n    pass",
+        "metadata": (("workflow", "app.flows:Flow"), ("signals", ["a\"'\n"])),
+    }
+    fields.update(changes)
+    return VersionModule(**fields)  # type: ignore[arg-type]
+
+
+def test_version_module_has_header_and_valid_digest() -> None:
+    text = render_version(module())
+    lines = text.splitlines()
+    assert lines[0] == GENERATED_HEADER
+    assert lines[1] == "# source: app/flows.py"
+    assert lines[2] == "# version_hash: " + "ab" * 32
+    assert verify_digest(text) is True
+    assert verify_digest(text.replace("pass", "return")) is False
+    assert verify_digest("x = 1\n") is None
+    assert text.endswith("}\n") and not text.endswith("\n\n")
+
+
+def test_broken_frozen_code_fails_the_build_not_a_worker() -> None:
+    with pytest.raises(CodegenError, match="does not parse"):
+        render_version(module(frozen_code="class Flow(:\n    pass"))
+
+
+def test_future_names_are_validated() -> None:
+    with pytest.raises(CodegenError):
+        render_version(module(future=("annotations\nimport os",)))
+
+
+def test_registry_is_sorted_and_parses() -> None:
+    text = render_registry(
+        [("h1", RegistryRow("a.b:C", "pkg._continuum.a.b.V_h1", "C"))], [("a.b:C", "h1")]
+    )
+    namespace: dict[str, object] = {}
+    exec(compile(text, "registry", "exec"), namespace)
+    assert namespace["VERSIONS"] == {
+        "h1": {"workflow": "a.b:C", "module": "pkg._continuum.a.b.V_h1", "entrypoint": "C"}
+    }
+    assert namespace["CURRENT"] == {"a.b:C": "h1"}
+    assert verify_digest(text) is True

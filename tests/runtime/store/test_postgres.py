@@ -1,0 +1,226 @@
+"""Postgres-only behaviour: concurrent claims, fencing under races, errors, LISTEN/NOTIFY."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from continuum.runtime.errors import LeaseLostError, StoreError
+from continuum.runtime.store.postgres import PostgresStore
+from continuum.runtime.store.postgres.notify import Listener
+
+from .helpers import CURRENT, WORKFLOW, claim, claim_one, event, start
+
+
+def test_concurrent_claims_never_share_a_run(pg_store: PostgresStore, database_url: str) -> None:
+    for _ in range(40):
+        start(pg_store)
+    stores = [PostgresStore(database_url, schema=pg_store.schema) for _ in range(4)]
+    barrier = threading.Barrier(len(stores))
+
+    def drain(index: int) -> list[str]:
+        barrier.wait()
+        got: list[str] = []
+        while batch := claim(stores[index], owner=f"w{index}", limit=3):
+            got += [record.run_id for record, _ in batch]
+        return got
+
+    try:
+        with ThreadPoolExecutor(len(stores)) as pool:
+            results = list(pool.map(drain, range(len(stores))))
+    finally:
+        for store in stores:
+            store.close()
+    counts = Counter(run_id for got in results for run_id in got)
+    assert len(counts) == 40 and set(counts.values()) == {1}
+
+
+def test_concurrent_task_claims_never_share_a_task(pg_store: PostgresStore) -> None:
+    run = start(pg_store)
+    lease = claim_one(pg_store, run.run_id)
+    with pg_store.step(lease) as step:
+        for seq in range(1, 31):
+            step.enqueue_task({"seq": seq, "queue": "q", "activity": "m:f", "args": "[]"})
+    barrier = threading.Barrier(3)
+
+    def drain(owner: str) -> list[int]:
+        barrier.wait()
+        got: list[int] = []
+        while batch := pg_store.claim_tasks(owner=owner, queues=["q"], limit=2, lease_seconds=30):
+            got += [task.task_id for task in batch]
+        return got
+
+    with ThreadPoolExecutor(3) as pool:
+        results = list(pool.map(drain, ["a", "b", "c"]))
+    counts = Counter(task_id for got in results for task_id in got)
+    assert len(counts) == 30 and set(counts.values()) == {1}
+
+
+def test_tokens_come_from_one_sequence_and_grow(pg_store: PostgresStore) -> None:
+    runs = [start(pg_store) for _ in range(3)]
+    tokens = []
+    for _ in range(3):
+        for record, lease in claim(pg_store, lease_seconds=0):
+            assert record.run_id in {r.run_id for r in runs}
+            tokens.append(lease.token)
+    assert tokens == sorted(tokens) and len(set(tokens)) == len(tokens) == 9
+
+
+def test_stale_step_fails_while_the_new_owner_writes(pg_store: PostgresStore) -> None:
+    run = start(pg_store)
+    old = claim_one(pg_store, run.run_id, owner="old", lease_seconds=0)
+    new = claim_one(pg_store, run.run_id, owner="new")
+    with pg_store.step(new) as step:
+        step.append(event(1))
+        with pytest.raises(LeaseLostError) as info, pg_store.step(old) as stale_step:
+            stale_step.append(event(1))
+        assert info.value.reason == "lease_lost" and f"token {new.token}" in str(info.value)
+    assert [(e.seq, e.payload) for e in pg_store.load_events(run.run_id)] == [(1, event(1).payload)]
+
+
+def test_claim_skips_a_run_locked_by_an_open_step(pg_store: PostgresStore) -> None:
+    """An expired lease whose step is still committing is not stolen mid-transaction."""
+    run = start(pg_store)
+    lease = claim_one(pg_store, run.run_id, owner="slow", lease_seconds=0)
+    with pg_store.step(lease) as step:
+        step.append(event(1))
+        assert claim(pg_store, owner="fast") == []  # SKIP LOCKED: no wait, no steal
+    again = claim_one(pg_store, run.run_id, owner="fast")
+    assert again.token > lease.token
+    assert [e.seq for e in pg_store.load_events(run.run_id)] == [1]
+
+
+def test_version_pinned_at_claim_is_recorded(pg_store: PostgresStore, database_url: str) -> None:
+    start(pg_store)
+    start(pg_store, workflow="m:B", version_hash="bbb")
+    claim(pg_store, current_versions={**CURRENT, "m:B": "bbb"})
+    with psycopg.connect(database_url) as conn:
+        rows = conn.execute(
+            sql.SQL("SELECT version_hash, workflow FROM {} ORDER BY workflow").format(
+                sql.Identifier(pg_store.schema, "workflow_versions")
+            )
+        ).fetchall()
+    assert rows == [("bbb", "m:B"), (CURRENT[WORKFLOW], WORKFLOW)]
+
+
+def test_unmigrated_schema_says_what_to_do(database_url: str, fresh_schema: str) -> None:
+    store = PostgresStore(database_url, schema=fresh_schema)
+    try:
+        with pytest.raises(StoreError) as info:
+            store.get_run("x")
+        assert info.value.reason == "not_migrated"
+        assert "continuum db migrate" in str(info.value)
+    finally:
+        store.close()
+
+
+def test_naive_wake_time_is_utc(pg_store: PostgresStore) -> None:
+    run = start(pg_store)
+    lease = claim_one(pg_store, run.run_id)
+    naive = datetime.now(UTC).replace(tzinfo=None) + timedelta(hours=2)
+    pg_store.suspend(lease, wake_at=naive, waiting_on="timer")
+    assert pg_store.get_run(run.run_id).next_wakeup_at == naive.replace(tzinfo=UTC)
+
+
+# --- LISTEN/NOTIFY ----------------------------------------------------------------------
+
+
+def test_idle_wait_issues_no_queries(pg_store: PostgresStore, monkeypatch) -> None:
+    pg_store.wait_for_work(0)  # opens the LISTEN connection
+    checkouts = []
+    original = pg_store._db.pool.connection
+    monkeypatch.setattr(
+        pg_store._db.pool, "connection", lambda *a, **k: checkouts.append(1) or original(*a, **k)
+    )
+    conn = pg_store._listener._conn
+    statements = []
+    monkeypatch.setattr(conn, "execute", lambda *a, **k: statements.append(a))
+    for _ in range(3):
+        pg_store.wait_for_work(0.1)
+    assert checkouts == [] and statements == []
+    assert pg_store._listener._conn is conn  # one long-lived connection
+
+
+def test_announced_timer_ends_the_wait(pg_store: PostgresStore) -> None:
+    run = start(pg_store)
+    lease = claim_one(pg_store, run.run_id)
+    pg_store.wait_for_work(0)
+    pg_store.suspend(
+        lease, wake_at=datetime.now(UTC) + timedelta(milliseconds=300), waiting_on="timer"
+    )
+    done = threading.Event()
+    thread = threading.Thread(target=lambda: (pg_store.wait_for_work(120), done.set()))
+    thread.start()
+    assert done.wait(30), "the announced timer did not end the wait"
+    thread.join()
+    assert claim_one(pg_store, run.run_id)
+
+
+def test_listener_ignores_other_schemas_and_remembers_timers() -> None:
+    listener = Listener("unused", "mine")
+    assert listener._wakes("mine|signal|r1")
+    assert not listener._wakes("theirs|signal|r1")
+    assert not listener._wakes("garbage")
+    later = time.time() + 3600
+    assert not listener._wakes(f"mine|timer|r2|{later:.6f}")
+    assert listener._timers == [pytest.approx(later, abs=1e-5)]
+    assert listener._wakes(f"mine|timer|r3|{time.time() - 1:.6f}")  # already due
+
+
+def test_lost_listen_connection_is_reopened(pg_store: PostgresStore, database_url: str) -> None:
+    pg_store.wait_for_work(0)
+    first = pg_store._listener._conn
+    with psycopg.connect(database_url, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", (first.info.backend_pid,))
+    pg_store.wait_for_work(0.05)  # notices the dead connection and backs off
+    pg_store.wait_for_work(0)
+    again = pg_store._listener._conn
+    assert again is not None and again is not first and not again.closed
+    done = threading.Event()
+    thread = threading.Thread(target=lambda: (pg_store.wait_for_work(120), done.set()))
+    thread.start()
+    start(pg_store)
+    assert done.wait(30)
+    thread.join()
+
+
+def test_unreachable_database_fails_at_construction() -> None:
+    with pytest.raises(StoreError) as info:
+        PostgresStore("postgresql://nobody:secret@127.0.0.1:1/none", timeout=0.5)
+    assert info.value.op == "connect" and info.value.reason == "unavailable"
+    assert "none on 127.0.0.1:1" in str(info.value) and "secret" not in str(info.value)
+
+
+def test_deadlocks_are_retried(pg_store: PostgresStore) -> None:
+    calls: list[int] = []
+
+    def body(conn: psycopg.Connection) -> int:
+        calls.append(1)
+        if len(calls) == 1:
+            raise psycopg.errors.DeadlockDetected("deadlock detected")
+        return conn.execute("SELECT 7").fetchone()[0]
+
+    assert pg_store._db.run("probe", body) == 7 and len(calls) == 2
+
+
+def test_broken_connection_retries_reads_but_not_writes(pg_store: PostgresStore) -> None:
+    calls: list[int] = []
+
+    def flaky(conn: psycopg.Connection) -> int:
+        calls.append(1)
+        if len(calls) == 1:
+            raise psycopg.OperationalError("server closed the connection unexpectedly")
+        return 1
+
+    assert pg_store._db.run("read", flaky, read_only=True) == 1 and len(calls) == 2
+    calls.clear()
+    with pytest.raises(StoreError) as info:
+        pg_store._db.run("write", flaky)
+    assert info.value.reason == "unavailable" and len(calls) == 1
