@@ -5,7 +5,10 @@ Each script is run as ``python bench/bench_X.py [--quick] --json FILE`` and must
 means adding a script, nothing here changes. A script that fails gets a row saying so,
 and the others still run.
 
-Usage: ``python bench/run_all.py [--quick] [--only NAME ...] [--publish]``
+Usage: ``python bench/run_all.py [--quick] [--only NAME ...] [--publish] [--from FILE ...]``
+
+``--from`` skips running and merges result files written earlier (by a script's
+``--json`` or by a previous run), e.g. to publish runs made one workload at a time.
 
 ``--publish`` also writes ``bench/RESULTS.md``, the checked-in table of the latest run
 that the README links to.
@@ -92,10 +95,20 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="each workload briefly")
     parser.add_argument("--only", nargs="+", help="script names without bench_ (e.g. analyzer)")
     parser.add_argument("--publish", action="store_true", help="also write bench/RESULTS.md")
+    parser.add_argument("--from", dest="sources", nargs="+", type=Path, help="merge these results")
     args = parser.parse_args()
     rows: list[Row] = []
     meta: dict[str, Any] = {**environment(), "quick": args.quick, "scripts": {}}
-    for script in scripts(args.only):
+    if args.sources:
+        for source in args.sources:
+            data = json.loads(source.read_text())
+            rows += [Row.from_json(row) for row in data["rows"]]
+            meta["scripts"][source.name] = data.get("meta", {})
+            meta["versions"].update(data.get("meta", {}).get("versions", {}))
+            meta["quick"] = meta["quick"] or bool(data.get("meta", {}).get("quick"))
+            # The figures are as old as the runs that made them, not this merge.
+            meta["date"] = min(meta["date"], data.get("meta", {}).get("date", meta["date"]))
+    for script in [] if args.sources else scripts(args.only):
         print(f"== {script.name}", file=sys.stderr, flush=True)
         script_rows, script_meta = run_script(script, quick=args.quick)
         rows += script_rows

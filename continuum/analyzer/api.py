@@ -8,6 +8,8 @@ suppressions; sort. Nothing here raises for a bad file: CN901–CN903 report it.
 
 from __future__ import annotations
 
+import math
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,8 +19,7 @@ from .cache import ResultCache
 from .config import Config, load_config
 from .diagnostics import CODES, ChainHop, Diagnostic, Severity
 from .discovery import iter_python_files, worth_parsing
-from .engine import content_hash, summarize
-from .project import ProjectIndex, SourceFiles, display_path
+from .project import ProjectIndex, SourceFiles, content_hash, display_path
 from .reach import Project, RawDiagnostic, WorkflowChecker
 from .resolve import Settings
 from .selection import Selection
@@ -137,6 +138,7 @@ class _Run:
         self.index = ProjectIndex(files)
         self.selection = Selection(config, strict)
         self.use_cache = use_cache
+        self.cache: ResultCache | None = None
         self.parsed = 0
         self._hashes: dict[Path, str | None] = {}
         self._by_path: dict[str, FileSummary] = {}
@@ -158,10 +160,19 @@ class _Run:
         return self._hashes[path]
 
     def _summarize(self, path: Path, data: bytes) -> FileSummary:
-        self.parsed += 1
-        summary = summarize(path, data, settings=self.settings, index=self.index)
+        summary = self._cached_summary(path)
+        if summary is None:
+            self.parsed += 1
+            summary = _engine().summarize(path, data, settings=self.settings, index=self.index)
+            if self.cache is not None:
+                self.cache.store_summary(path, summary)
         self._register(path, summary)
         return summary
+
+    def _cached_summary(self, path: Path) -> FileSummary | None:
+        if self.cache is None:
+            return None
+        return self.cache.load_summary(path, self._hashes.get(path) or "")
 
     def _register(self, path: Path, summary: FileSummary) -> None:
         self._by_path[summary.path] = summary
@@ -185,14 +196,18 @@ class _Run:
     # -- the pipeline --------------------------------------------------------------------
     def run(self, paths: Sequence[Path], *, prefilter: bool = True) -> CheckReport:
         self._abs = {}
-        self.index.add_roots(self.config.resolved_src() if self.files.memory is None else [
-            self.config.root / s for s in self.config.src
-        ])
+        self.index.add_roots(
+            self.config.resolved_src()
+            if self.files.memory is None
+            else [self.config.root / s for s in self.config.src]
+        )
         self.index.add_roots(self.index.module_for_path(p)[1] for p in paths)
         cache = None
         if self.use_cache and self.files.memory is None:
-            scope = "|".join(str(r) for r in self.index.roots)
+            # Results hold paths relative to the working directory and depend on the roots.
+            scope = "|".join([str(Path.cwd()), *(str(r) for r in self.index.roots)])
             cache = ResultCache.for_config(self.config, scope)
+        self.cache = cache
         results: list[FileResult] = []
         pending: list[tuple[Path, bytes]] = []
         for path in paths:
@@ -204,7 +219,10 @@ class _Run:
         # The prefilter admits files that mention continuum or a workflow base class; a
         # class deriving from a project base found in this run admits more files, so
         # repeat until no new file qualifies.
-        markers = [b"continuum", *(b.rpartition(".")[2].encode() for b in self.config.workflow_bases)]
+        markers = [
+            b"continuum",
+            *(b.rpartition(".")[2].encode() for b in self.config.workflow_bases),
+        ]
         if not prefilter:
             results.extend(self._check_batch(pending, cache))
             pending = []
@@ -243,11 +261,16 @@ class _Run:
                 )
                 cache.store(path, summary.content_hash, closure, result.to_json())
         return results
-        return self._merge(results, len(paths))
 
     def _summarize_all(self, items: list[tuple[Path, bytes]]) -> None:
-        from .parallel import worker_count
-
+        todo: list[tuple[Path, bytes]] = []
+        for path, data in items:
+            cached = self._cached_summary(path)
+            if cached is not None:
+                self._register(path, cached)
+            else:
+                todo.append((path, data))
+        items = todo
         workers = worker_count(len(items), self.jobs)
         if len(items) < PARALLEL_THRESHOLD or workers <= 1 or self.files.memory is not None:
             for path, data in items:
@@ -258,12 +281,16 @@ class _Run:
         summaries = summarize_many(items, settings=self.settings, index=self.index, workers=workers)
         self.parsed += len(summaries)
         for (path, _), summary in zip(items, summaries, strict=True):
+            if self.cache is not None:
+                self.cache.store_summary(path, summary)
             self._register(path, summary)
 
     def _unreadable(self, path: Path) -> FileResult:
         shown = display_path(path)
         diagnostic = Diagnostic(shown, 1, 1, "CN902", "cannot read file", CODES["CN902"].severity)
-        return FileResult(diagnostics=(diagnostic,) if self.selection.applies("CN902", shown) else ())
+        return FileResult(
+            diagnostics=(diagnostic,) if self.selection.applies("CN902", shown) else ()
+        )
 
     def _check_file(self, summary: FileSummary) -> FileResult:
         raw: list[RawDiagnostic] = [RawDiagnostic(d, _pos_of(d)) for d in summary.errors]
@@ -368,11 +395,34 @@ class _Run:
             )
 
 
+def _engine() -> Any:
+    # LibCST is imported only when a file must really be parsed: a warm run never does.
+    from . import engine
+
+    return engine
+
+
+def worker_count(files: int, jobs: int | None) -> int:
+    """Processes to use: ``jobs`` (default: CPU count) capped at ceil(files / 4).
+
+    >>> worker_count(3, 8), worker_count(40, 8), worker_count(40, 0)
+    (1, 8, 1)
+    """
+    wanted = jobs if jobs is not None else (os.cpu_count() or 1)
+    return max(1, min(wanted, math.ceil(files / 4)))
+
+
 def _dedupe(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    """Drop repeats: the same finding at the same place, reached through the same hops.
+
+    An inherited method is an entry of the base workflow and of each subclass; its
+    findings differ only in the entry label, so the first (sorted) one is kept.
+    """
     out: list[Diagnostic] = []
-    seen: set[tuple[str, int, int, str, str]] = set()
+    seen: set[tuple[object, ...]] = set()
     for d in diagnostics:
-        key = (d.path, d.line, d.column, d.code, d.message)
+        hops = tuple(d.chain[1:]) if d.chain else d.message
+        key = (d.path, d.line, d.column, d.code, hops)
         if key not in seen:
             seen.add(key)
             out.append(d)

@@ -1,9 +1,10 @@
 """The per-file result cache: content hashes in, final results out, written atomically.
 
-An entry belongs to one checked file and records the content hash of every file its
+A result entry belongs to one checked file and records the content hash of every file its
 analysis read (the file itself, the helpers and base classes it reached). It is valid only
 while all of those hashes match, so editing a helper invalidates every workflow that
-reaches it. The directory is ``<cache-dir>/<tool version>-<analyzer digest>/`` with a
+reaches it. Per-file summaries are cached too, by path and content hash, so that
+re-checking such a workflow parses only the edited helper. The directory is ``<cache-dir>/<tool version>-<analyzer digest>/`` with a
 ``CACHEDIR.TAG`` and a ``*`` ``.gitignore``, like ruff's.
 """
 
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import Config
+from .summary import FileSummary, summary_from_json, summary_to_json
 
 _TAG = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"
@@ -79,13 +81,18 @@ class ResultCache:
     ) -> None:
         """Write an entry atomically (temp file + ``os.replace``); failures are ignored."""
         entry = {"hash": digest, "closure": closure, "payload": payload}
+        self._write(self._entry(path), entry)
+
+    def _write(self, target: Path, data: Any) -> None:
+        """Atomic JSON write: a temp file in the same directory, then ``os.replace``."""
         with contextlib.suppress(OSError):
             self._prepare()
-            fd, tmp = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
             try:
                 with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                    json.dump(entry, handle, sort_keys=True)
-                os.replace(tmp, self._entry(path))
+                    json.dump(data, handle, sort_keys=True)
+                os.replace(tmp, target)
             except BaseException:
                 with contextlib.suppress(OSError):
                     os.unlink(tmp)
@@ -100,3 +107,23 @@ class ResultCache:
         ignore = root / ".gitignore"
         if not ignore.exists():
             ignore.write_text("# Automatically created by continuum.\n*\n", encoding="utf-8")
+
+    # -- per-file summaries ------------------------------------------------------------
+    def _summary_entry(self, path: Path, digest: str) -> Path:
+        name = hashlib.sha256(f"{path}|{digest}".encode()).hexdigest()[:32]
+        return self.directory / "summaries" / f"{name}.json"
+
+    def load_summary(self, path: Path, digest: str) -> FileSummary | None:
+        """The cached summary of ``path`` with content hash ``digest``, if any."""
+        try:
+            data = json.loads(self._summary_entry(path, digest).read_text(encoding="utf-8"))
+            summary = summary_from_json(data)
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        return summary if summary.content_hash == digest else None
+
+    def store_summary(self, path: Path, summary: FileSummary) -> None:
+        """Cache a summary (never one carrying CN901–CN903: those are cheap to redo)."""
+        if summary.errors:
+            return
+        self._write(self._summary_entry(path, summary.content_hash), summary_to_json(summary))

@@ -199,7 +199,9 @@ def validate_config(table: Mapping[str, Any]) -> list[str]:
                 if code not in CODES:
                     problems.append(f"severity: unknown code {code!r}")
                 if level not in _SEVERITIES:
-                    problems.append(f"severity.{code}: expected error, warning or off, got {level!r}")
+                    problems.append(
+                        f"severity.{code}: expected error, warning or off, got {level!r}"
+                    )
     if "extra-forbidden" in table:
         value = table["extra-forbidden"]
         if not isinstance(value, Mapping) or not all(
@@ -233,9 +235,7 @@ def _to_config(table: Mapping[str, Any], root: Path) -> Config:
         name = key.replace("-", "_")
         if name in {"per_file_ignores"}:
             value = tuple(sorted((g, tuple(c)) for g, c in value.items()))
-        elif name == "severity":
-            value = tuple(sorted(value.items()))
-        elif name == "extra_forbidden":
+        elif name == "severity" or name == "extra_forbidden":
             value = tuple(sorted(value.items()))
         elif isinstance(value, list):
             value = tuple(value)
@@ -243,9 +243,7 @@ def _to_config(table: Mapping[str, Any], root: Path) -> Config:
     return Config(**values)
 
 
-def load_config(
-    start: Path | None = None, *, overrides: Mapping[str, Any] | None = None
-) -> Config:
+def load_config(start: Path | None = None, *, overrides: Mapping[str, Any] | None = None) -> Config:
     """Settings from the nearest ``pyproject.toml`` with ``[tool.continuum]``, plus overrides.
 
     ``overrides`` uses the TOML key names (kebab- or snake-case) and wins over the file,

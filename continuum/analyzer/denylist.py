@@ -31,6 +31,20 @@ _TZ = "configure time zones outside workflow code"
 
 E = Mapping[str, tuple[str, str]]
 
+#: Why each code breaks replay (the start of the message).
+REASONS = {
+    "CN101": "reads the clock, which differs on replay",
+    "CN102": "uses randomness that is not replayed",
+    "CN103": "produces an identity that differs per process",
+    "CN104": "blocks the worker instead of using a durable timer",
+    "CN105": "reads the host environment, which differs between workers",
+    "CN106": "does I/O that is repeated on every replay",
+    "CN107": "uses the network or an external client from workflow code",
+    "CN108": "starts concurrent work whose order is not replayable",
+    "CN109": "changes process-global state shared by every run on the worker",
+    "CN112": "is forbidden by extra-forbidden in [tool.continuum]",
+}
+
 #: Forbidden qualified names and prefixes → (code, hint).
 DENYLIST: dict[str, tuple[str, str]] = {
     # A. clocks and timers
@@ -448,7 +462,9 @@ EFFECTS: frozenset[str] = frozenset(
 )
 
 #: Qualified names of the public ``Workflow`` base class.
-WORKFLOW_BASES: frozenset[str] = frozenset({"continuum.Workflow", "continuum.runtime.workflow.Workflow"})
+WORKFLOW_BASES: frozenset[str] = frozenset(
+    {"continuum.Workflow", "continuum.runtime.workflow.Workflow"}
+)
 #: Qualified names of the ``deterministic`` marker.
 DETERMINISTIC_MARKERS: frozenset[str] = frozenset(
     {"continuum.deterministic", "continuum.runtime.workflow.deterministic"}

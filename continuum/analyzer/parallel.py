@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import math
 import multiprocessing
-import os
 import sys
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -16,16 +14,6 @@ from .resolve import Settings
 from .summary import FileSummary
 
 _STATE: dict[str, object] = {}
-
-
-def worker_count(files: int, jobs: int | None) -> int:
-    """Processes to use: ``jobs`` (default CPU count) capped at ceil(files / 4).
-
-    >>> worker_count(3, 8), worker_count(40, 8), worker_count(40, None) >= 1
-    (1, 8, True)
-    """
-    wanted = jobs if jobs is not None else (os.cpu_count() or 1)
-    return max(1, min(wanted, math.ceil(files / 4)))
 
 
 def _init(settings: Settings, index: ProjectIndex) -> None:

@@ -7,6 +7,7 @@ passed to workers; it is a small picklable value. Files may come from disk or, f
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -18,12 +19,6 @@ class SourceFiles:
     """Where source text comes from: the disk, or an in-memory ``{abs path: text}`` map."""
 
     memory: Mapping[Path, bytes] | None = None
-    _dirs: frozenset[Path] = field(default=frozenset(), repr=False)
-
-    def __post_init__(self) -> None:
-        if self.memory is not None:
-            dirs = {parent for path in self.memory for parent in path.parents}
-            self._dirs = frozenset(dirs)
 
     def is_file(self, path: Path) -> bool:
         """Whether ``path`` is an existing file."""
@@ -39,6 +34,11 @@ class SourceFiles:
             except KeyError as exc:
                 raise FileNotFoundError(path) from exc
         return path.read_bytes()
+
+
+def content_hash(data: bytes) -> str:
+    """The cache identity of a file's bytes."""
+    return hashlib.sha256(data).hexdigest()
 
 
 def display_path(path: Path) -> str:

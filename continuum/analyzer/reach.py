@@ -15,10 +15,10 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+from .denylist import REASONS
 from .diagnostics import CODES, ChainHop, Diagnostic
 from .project import ProjectIndex
 from .resolve import Settings
-from .rules.denylisted_calls import REASONS
 from .summary import ClassSummary, Edge, FileSummary, Finding, FunctionSummary, GlobalInfo, Pos
 
 FuncKey = tuple[str, str]  # (module, qualname)
@@ -132,7 +132,9 @@ class Project:
             stack[:0] = self.bases(current)
         return order
 
-    def find_method(self, key: ClassKey, name: str, after: ClassKey | None = None) -> FuncKey | None:
+    def find_method(
+        self, key: ClassKey, name: str, after: ClassKey | None = None
+    ) -> FuncKey | None:
         """Where ``name`` is defined for class ``key`` (optionally only after ``after``)."""
         mro = self.mro(key)
         if after is not None and after in mro:
@@ -230,7 +232,11 @@ class WorkflowChecker:
                         callees = [
                             found
                             for method in ("__new__", "__init__", "__post_init__")
-                            if (found := project.find_method((target.module, target.qualname), method))
+                            if (
+                                found := project.find_method(
+                                    (target.module, target.qualname), method
+                                )
+                            )
                         ]
                     elif target.info is not None:
                         finding = self._global_finding(target, edge)
@@ -252,13 +258,15 @@ class WorkflowChecker:
 
     def _global_finding(self, target: _Target, edge: Edge) -> Finding | None:
         info = target.info
-        assert info is not None  # noqa: S101 - callers check
+        assert info is not None
         settings = self.project.settings
         if info.alias and ":" not in info.alias:
             hit = settings.denied(info.alias)
             if hit is not None:
                 _key, code, hint = hit
-                message = f"`{edge.label}` is `{info.alias}`, which {REASONS.get(code, 'is forbidden')}"
+                message = (
+                    f"`{edge.label}` is `{info.alias}`, which {REASONS.get(code, 'is forbidden')}"
+                )
                 return Finding(code, edge.label, message, hint, edge.pos, target=info.alias)
         if info.taint:
             code, label, hint = info.taint[0]
@@ -290,7 +298,9 @@ class WorkflowChecker:
         entries: dict[str, FuncKey] = {}
         for module, cls in project.mro(workflow):
             summary = project.get(module)
-            for method in summary.classes[cls].methods if summary and cls in summary.classes else ():
+            for method in (
+                summary.classes[cls].methods if summary and cls in summary.classes else ()
+            ):
                 if f"{cls}.{method}" in summary.functions:
                     entries.setdefault(method, (module, f"{cls}.{method}"))
         entry_set = set(entries.values())
@@ -303,7 +313,7 @@ class WorkflowChecker:
             for key in walk.order:
                 reached.setdefault(key)
                 fn = project.function(key)
-                assert fn is not None  # noqa: S101 - walk only yields known functions
+                assert fn is not None
                 for finding in (*fn.findings, *walk.extra.get(key, ())):
                     if fn.deterministic and _allowed(finding, fn.deterministic):
                         continue
@@ -315,7 +325,9 @@ class WorkflowChecker:
         out.extend(self._effects(workflow, name, list(reached)))
         return out
 
-    def _emit(self, name: str, label: str, walk: _Walk, key: FuncKey, finding: Finding) -> RawDiagnostic:
+    def _emit(
+        self, name: str, label: str, walk: _Walk, key: FuncKey, finding: Finding
+    ) -> RawDiagnostic:
         project = self.project
         info = CODES[finding.code]
         path = project.path(key[0])
@@ -364,7 +376,9 @@ class WorkflowChecker:
         )
         return RawDiagnostic(diagnostic, primary, origin_path=path, origin_pos=finding.pos)
 
-    def _effects(self, workflow: ClassKey, name: str, reached: list[FuncKey]) -> list[RawDiagnostic]:
+    def _effects(
+        self, workflow: ClassKey, name: str, reached: list[FuncKey]
+    ) -> list[RawDiagnostic]:
         """CN204, CN302 (activity targets calling effects) and CN303 over reached code."""
         project = self.project
         calls = [
@@ -431,16 +445,36 @@ class WorkflowChecker:
                                 "effects only work in workflow code",
                                 "call the effect from the workflow and pass results to the activity",
                             )
-            elif call.name == "await_signal" and signals is not None and call.signal is not None:
-                if call.signal not in signals:
+            elif call.name in {"start_child", "run_child"} and call.target:
+                for target in project.resolve(call.target):
+                    if target.kind == "class" and project.is_workflow(
+                        (target.module, target.qualname)
+                    ):
+                        continue
+                    what = "a function" if target.kind == "function" else "not a Workflow class"
+                    if target.kind == "global":
+                        continue  # a variable holding a class: nothing to say statically
                     emit(
                         key,
                         call.pos,
-                        "CN303",
-                        f"`await_signal({call.signal!r})` waits for a signal {workflow[1]} does not "
-                        f"declare (signals={list(signals)})",
-                        "add the name to the class's signals=[...] or fix the spelling",
+                        "CN304",
+                        f"`{call.name}({call.target_label}, ...)`: `{call.target_label}` is {what}",
+                        f"pass a Workflow subclass: {call.name}(OrderFlow, input, id=...)",
                     )
+            elif (
+                call.name == "await_signal"
+                and signals is not None
+                and call.signal is not None
+                and call.signal not in signals
+            ):
+                emit(
+                    key,
+                    call.pos,
+                    "CN303",
+                    f"`await_signal({call.signal!r})` waits for a signal {workflow[1]} does not "
+                    f"declare (signals={list(signals)})",
+                    "add the name to the class's signals=[...] or fix the spelling",
+                )
         return out
 
 

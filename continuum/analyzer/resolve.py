@@ -1,22 +1,26 @@
-"""Qualified-name resolution on top of LibCST's ``QualifiedNameProvider``.
+"""Qualified-name resolution: from a name at its position to what it refers to.
 
-Adds what the provider lacks (analyzer.md §3.5): relative imports become absolute, names
-of the module itself become ``"module:qualname"``, and locals (a parameter named
-``random``) resolve to nothing. Classification (builtin, stdlib, project, third-party…)
+Scopes come from `scopes.py` (Python's binding rules, computed while the engine walks
+the file). On top of what LibCST's ``QualifiedNameProvider`` offers, relative imports
+become absolute, names of the module itself become ``"module:qualname"``, and locals (a
+parameter named ``random``) resolve to nothing (analyzer.md §3.5). Classification (builtin, stdlib, project, third-party…)
 and the merged denylist live here too, as `Settings`, a picklable value sent to workers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from dataclasses import dataclass, field
-
-import libcst as cst
-from libcst.metadata import QualifiedName, QualifiedNameSource
+from typing import TYPE_CHECKING
 
 from . import denylist as tables
 from .config import Config
 from .project import ProjectIndex
+
+if TYPE_CHECKING:
+    import libcst as cst
+
+    from .scopes import ScopeStack
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +64,10 @@ def _under(dotted: str, prefixes: Collection[str]) -> bool:
     return any(dotted == p or dotted.startswith(p + ".") for p in prefixes)
 
 
+#: Marker for a name bound locally in a function, lambda or comprehension.
+LOCAL = "<local>"
+
+
 def absolutize(name: str, module: str, is_package: bool) -> str:
     """Turn a relative name (``..a.b``) into an absolute one, seen from ``module``.
 
@@ -85,30 +93,34 @@ class Resolver:
     is_package: bool
     settings: Settings
     index: ProjectIndex
-    lookup: Callable[[cst.CSTNode], Collection[QualifiedName]]
+    #: The scopes around the node being visited (set by the engine).
+    scopes: ScopeStack | None = None
     _memo: dict[int, list[str]] = field(default_factory=dict)
 
     def names(self, node: cst.CSTNode) -> list[str]:
-        """Sorted qualified names of ``node``; [] for locals and unknowns.
+        """Sorted qualified names of a ``Name`` or dotted ``Attribute``; [] for locals.
 
-        Imported/builtin names are dotted (``time.time``, ``builtins.print``); names
-        defined in this module are ``"module:qualname"``.
+        Imported and builtin names are dotted (``time.time``, ``builtins.print``); names
+        defined in this module are ``"module:qualname"``. Resolution uses the scopes at
+        the node's position, so call it while the node is being visited.
         """
-        memo = self._memo.get(id(node))
+        key = id(node)
+        memo = self._memo.get(key)
         if memo is not None:
             return memo
-        result: set[str] = set()
-        for qn in self.lookup(node):
-            name = qn.name
-            if "<locals>" in name:
-                continue
-            if qn.source is QualifiedNameSource.BUILTIN:
-                result.add(name if name.startswith("builtins.") else f"builtins.{name}")
-            elif qn.source is QualifiedNameSource.IMPORT:
-                result.add(absolutize(name, self.module, self.is_package))
-            else:
-                result.add(f"{self.module}:{name}")
-        names = self._memo[id(node)] = sorted(result)
+        tail: list[str] = []
+        current = node
+        while type(current).__name__ == "Attribute":
+            tail.append(current.attr.value)  # type: ignore[attr-defined]
+            current = current.value  # type: ignore[attr-defined]
+        if type(current).__name__ != "Name" or self.scopes is None:
+            names: list[str] = []
+        else:
+            suffix = "".join(f".{part}" for part in reversed(tail))
+            names = sorted(
+                {q + suffix for q in self.scopes.lookup(current.value) if q != LOCAL}  # type: ignore[attr-defined]
+            )
+        self._memo[key] = names
         return names
 
     def name(self, node: cst.CSTNode) -> str:

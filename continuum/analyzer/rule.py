@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import libcst as cst
 
-from .summary import EffectCall, Edge, Finding
+from .summary import Edge, EffectCall, Finding
 
 if TYPE_CHECKING:
     from .resolve import Resolver
@@ -128,8 +128,8 @@ class Rule:
 
     #: Codes this rule reports (the code table in diagnostics.py has names and severities).
     CODES: ClassVar[tuple[str, ...]] = ()
-    VALID: ClassVar[list[Valid]] = []
-    INVALID: ClassVar[list[Invalid]] = []
+    VALID: ClassVar[tuple[Valid, ...]] = ()
+    INVALID: ClassVar[tuple[Invalid, ...]] = ()
 
     def __init__(self, ctx: FileContext) -> None:
         self.ctx = ctx
@@ -151,5 +151,7 @@ class Rule:
         Findings outside any function are dropped (module-level code runs at import, not
         in a workflow) unless ``at_module`` is set.
         """
-        finding = Finding(code=code, label=label, message=message, hint=hint, target=target, key=key)
+        finding = Finding(
+            code=code, label=label, message=message, hint=hint, target=target, key=key
+        )
         self.ctx.add(node, finding, at_module=at_module)

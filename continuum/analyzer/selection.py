@@ -55,9 +55,11 @@ class Selection:
         except ValueError:
             rel = Path(path).as_posix()
         for pattern, codes in self.config.per_file_ignores:
-            if fnmatch.fnmatchcase(rel, pattern) or fnmatch.fnmatchcase(Path(rel).name, pattern):
-                if any(code.startswith(c) for c in codes):
-                    return True
+            matched = fnmatch.fnmatchcase(rel, pattern) or fnmatch.fnmatchcase(
+                Path(rel).name, pattern
+            )
+            if matched and any(code.startswith(c) for c in codes):
+                return True
         return False
 
     def severity(self, diagnostic: Diagnostic) -> Diagnostic:

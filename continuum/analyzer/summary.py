@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from .diagnostics import Diagnostic
 
@@ -110,11 +111,12 @@ class Suppression:
     """One suppression comment."""
 
     line: int
-    #: Codes named; empty tuple = blanket (``# continuum: ignore`` / bare ``# noqa``).
+    #: Codes named; empty tuple = blanket (``# continuum: ignore`` or a bare noqa comment).
     codes: tuple[str, ...]
     #: The comment is alone on its line (then it covers the statement below).
     own_line: bool
-    #: "continuum" or "noqa" (bare noqa is never reported as unused: other tools own it).
+    #: "continuum" or "noqa"; a blanket noqa comment is never reported as unused (other
+    #: tools own it).
     kind: str = "continuum"
 
 
@@ -135,3 +137,100 @@ class FileSummary:
     suppressions: tuple[Suppression, ...] = ()
     #: CN901–CN903 for this file; when set, the other fields are empty.
     errors: tuple[Diagnostic, ...] = ()
+
+
+# -- JSON form (for the summary cache; never pickle on disk) ----------------------------------
+
+
+def _pos(data: list[int]) -> Pos:
+    return Pos(*data)
+
+
+def _pos_json(pos: Pos) -> list[int]:
+    return [pos.line, pos.column, pos.end_line, pos.end_column, pos.stmt_line]
+
+
+def _finding_json(f: Finding) -> list[Any]:
+    return [f.code, f.label, f.message, f.hint, _pos_json(f.pos), f.target, f.key]
+
+
+def _finding(data: list[Any]) -> Finding:
+    code, label, message, hint, pos, target, key = data
+    return Finding(code, label, message, hint, _pos(pos), target, key)
+
+
+def summary_to_json(summary: FileSummary) -> dict[str, Any]:
+    """A JSON-compatible dict for `summary_from_json` (files with errors are not stored)."""
+    return {
+        "path": summary.path,
+        "module": summary.module,
+        "hash": summary.content_hash,
+        "functions": [
+            [
+                fn.qualname,
+                fn.is_async,
+                None if fn.deterministic is None else list(fn.deterministic),
+                [_finding_json(f) for f in fn.findings],
+                [[e.target, e.label, _pos_json(e.pos)] for e in fn.edges],
+                [
+                    [c.name, _pos_json(c.pos), c.compensate, c.signal, c.target, c.target_label]
+                    for c in fn.effects
+                ],
+            ]
+            for fn in summary.functions.values()
+        ],
+        "classes": [
+            [
+                c.qualname,
+                list(c.bases),
+                list(c.methods),
+                None if c.signals is None else list(c.signals),
+            ]
+            for c in summary.classes.values()
+        ],
+        "imports": summary.imports,
+        "globals": {
+            name: [[list(t) for t in g.taint], g.alias, g.mutable]
+            for name, g in summary.globals.items()
+        },
+        "module_findings": [_finding_json(f) for f in summary.module_findings],
+        "suppressions": [[s.line, list(s.codes), s.own_line, s.kind] for s in summary.suppressions],
+    }
+
+
+def summary_from_json(data: dict[str, Any]) -> FileSummary:
+    """The inverse of `summary_to_json`."""
+    functions = {}
+    for qualname, is_async, det, findings, edges, effects in data["functions"]:
+        functions[qualname] = FunctionSummary(
+            qualname=qualname,
+            is_async=is_async,
+            deterministic=None if det is None else tuple(det),
+            findings=tuple(_finding(f) for f in findings),
+            edges=tuple(Edge(t, label, _pos(p)) for t, label, p in edges),
+            effects=tuple(
+                EffectCall(name, _pos(p), comp, signal, target, label)
+                for name, p, comp, signal, target, label in effects
+            ),
+        )
+    classes = {
+        q: ClassSummary(q, tuple(bases), tuple(methods), None if sig is None else tuple(sig))
+        for q, bases, methods, sig in data["classes"]
+    }
+    return FileSummary(
+        path=data["path"],
+        module=data["module"],
+        content_hash=data["hash"],
+        functions=functions,
+        classes=classes,
+        imports=dict(data["imports"]),
+        globals={
+            name: GlobalInfo(tuple(tuple(t) for t in taint), alias, mutable)  # type: ignore[misc]
+            for name, (taint, alias, mutable) in data["globals"].items()
+        },
+        module_findings=tuple(_finding(f) for f in data["module_findings"]),
+        suppressions=tuple(
+            Suppression(line, tuple(codes), own, kind)
+            for line, codes, own, kind in data["suppressions"]
+        ),
+    )

@@ -62,9 +62,7 @@ def parse_suppressions(text: str) -> tuple[Suppression, ...]:
     return tuple(found)
 
 
-def matching(
-    suppressions: Iterable[Suppression], code: str, pos: Pos
-) -> Suppression | None:
+def matching(suppressions: Iterable[Suppression], code: str, pos: Pos) -> Suppression | None:
     """The suppression covering a finding of ``code`` at ``pos``, if any."""
     for sup in suppressions:
         if sup.codes and code not in sup.codes:

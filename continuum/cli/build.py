@@ -70,7 +70,8 @@ def _summary(report: BuildReport) -> str:
     detail = f" ({', '.join(parts)})" if parts else ""
     verdict = "failed" if report.problems else "ok"
     mode = "build --check" if report.check else "build"
-    return f"{mode}: {verdict}, {total} {noun}{detail}"
+    written = f", {len(report.written)} files written" if report.written else ""
+    return f"{mode}: {verdict}, {total} {noun}{detail}{written}"
 
 
 @click.command("build")

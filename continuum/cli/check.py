@@ -16,9 +16,17 @@ from typing import Any
 
 import click
 
-from ..analyzer.config import Config, ConfigError, load_config, validate_config, with_overrides
+from ..analyzer.config import (
+    Config,
+    ConfigError,
+    load_config,
+    locate_config,
+    validate_config,
+    with_overrides,
+)
 from ..analyzer.diagnostics import CODES, Diagnostic
 from ..analyzer.discovery import is_excluded
+from ..analyzer.selection import Selection
 from .formats import FORMAT_NAMES, render
 from .formats._common import summary_line
 from .formats.statistics import render_statistics
@@ -42,10 +50,9 @@ def _load(config_file: Path | None, overrides: dict[str, Any]) -> Config:
         return load_config(None, overrides=overrides)
     if config_file.name != "pyproject.toml":
         raise ConfigError([f"--config expects a pyproject.toml, got {config_file.name}"])
-    config = load_config(config_file, overrides=overrides)
-    if config.root != config_file.resolve().parent:
+    if locate_config(config_file) != config_file.resolve():
         raise ConfigError(["no [tool.continuum] table"], config_file)
-    return config
+    return load_config(config_file, overrides=overrides)
 
 
 def _extend(config: Config, extend_select: list[str] | None, ignore: list[str] | None) -> Config:
@@ -93,16 +100,10 @@ def _read_sources(diagnostics: Iterable[Diagnostic]) -> dict[str, str]:
     return sources
 
 
-def _selected(config: Config) -> list[str]:
+def _selected(config: Config, *, strict: bool) -> list[str]:
     """Codes the configuration reports, for SARIF's rule list."""
-    chosen = (*config.select, *config.extend_select)
-    return [
-        code
-        for code, info in CODES.items()
-        if any(code.startswith(p) for p in chosen)
-        and not any(code.startswith(p) for p in config.ignore)
-        and (info.default_enabled or code in chosen or (code == "CN290" and config.strict))
-    ]
+    selection = Selection(config, strict)
+    return [code for code in CODES if selection.enabled(code)]
 
 
 def _use_color(output_file: Path | None) -> bool:
@@ -111,12 +112,16 @@ def _use_color(output_file: Path | None) -> bool:
     return bool(os.environ.get("FORCE_COLOR")) or sys.stdout.isatty()
 
 
-def _emit(text: str, output_file: Path | None) -> None:
-    if output_file is None:
-        click.echo(text, nl=False)
+def _emit(text: str, output_file: Path | None, *, color: bool) -> None:
+    if output_file is not None:
+        output_file.parent.mkdir(parents=True, exist_ok=True)
+        output_file.write_text(text, encoding="utf-8", newline="\n")
         return
-    output_file.parent.mkdir(parents=True, exist_ok=True)
-    output_file.write_text(text, encoding="utf-8", newline="\n")
+    # A terminal that cannot show a character (LANG=C, a legacy code page) gets an
+    # escape sequence rather than a UnicodeEncodeError halfway through the report.
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+    text = text.encode(encoding, errors="backslashreplace").decode(encoding)
+    click.echo(text, nl=False, color=color)
 
 
 @click.command("check")
@@ -208,6 +213,7 @@ def check(
         )
         ctx.exit(USAGE_ERROR)
     diagnostics = report.diagnostics
+    color = output_format == "text" and not statistics and _use_color(output_file)
     if statistics:
         text = render_statistics(diagnostics)
     else:
@@ -215,10 +221,14 @@ def check(
             output_format,
             diagnostics,
             sources=_read_sources(diagnostics) if output_format == "text" else None,
-            color=_use_color(output_file),
-            rules=_selected(config),
+            color=color,
+            rules=_selected(config, strict=strict),
         )
-    _emit(text, output_file)
+    try:
+        _emit(text, output_file, color=color)
+    except OSError as exc:
+        click.echo(f"continuum: error: cannot write {output_file}: {exc.strerror}", err=True)
+        ctx.exit(USAGE_ERROR)
     if output_file is not None:
         click.echo(f"{summary_line(diagnostics)} Report written to {output_file}.", err=True)
     ctx.exit(0 if exit_zero else report.exit_code(strict=strict))

@@ -99,7 +99,9 @@ def worker(
     if not modules:
         raise click.UsageError("name an app directory or a registry module (--registry)")
     registry = Registry.load(modules)
-    store = open_store(database_url, schema=schema, migrate=migrate)
+    store = open_store(
+        database_url, schema=schema, migrate=migrate, max_connections=concurrency + 2
+    )
     options = WorkerOptions(
         queues=tuple(q for q in queues.split(",") if q),
         concurrency=concurrency,

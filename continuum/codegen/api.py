@@ -12,27 +12,30 @@ import ast
 import logging
 import shlex
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import TypeVar
 
 from ..analyzer.config import Config, load_config
 from ..analyzer.diagnostics import Diagnostic, Severity
-from ..analyzer.discovery import iter_python_files, worth_parsing
+from ..analyzer.discovery import is_excluded, iter_python_files, worth_parsing
 from .closure import find_workflow_classes
 from .errors import CodegenError
+from .freeze import freeze_version
 from .project import Project, import_root, module_name, read_module
 from .registry import (
     OutputDir,
     default_output,
     explicit_output,
+    imported_helpers,
     read_current,
     registry_text,
+    scan_helpers,
     scan_versions,
 )
 from .render import render_package_init
-from .version import WorkflowVersion, plan_version, render_workflow_version
+from .version import WorkflowVersion, plan_version
 from .writer import write_if_changed, write_new
 
 logger = logging.getLogger(__name__)
@@ -125,6 +128,9 @@ class _Plan:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     written: list[Path] = field(default_factory=list)
     results: list[WorkflowResult] = field(default_factory=list)
+    projects: dict[Path, Project] = field(default_factory=dict)
+    #: The settings each file was found with (see `_settings_for`); the analyzer uses them.
+    settings: dict[Path, Config] = field(default_factory=dict)
 
 
 def fix_command(paths: Sequence[str | Path], out: Path | None) -> str:
@@ -147,15 +153,75 @@ def _quote(text: str) -> str:
 
 
 def discover(paths: Sequence[str | Path], config: Config) -> list[Path]:
-    """Python files under ``paths`` that may define workflows (cheap text prefilter)."""
-    found = []
-    for path in iter_python_files(paths, config):
-        try:
-            if worth_parsing(path.read_bytes()):
-                found.append(path)
-        except OSError:
-            continue
-    return found
+    """Python files under ``paths`` that may define workflows (cheap text prefilter).
+
+    A file qualifies when it mentions ``continuum`` or a configured workflow base, or
+    names a class with bases defined in a file that qualified (a workflow deriving
+    from a project base class need not mention continuum). Over-admitting is fine:
+    admitted files are parsed and checked properly.
+    """
+    pending = _read_all(paths, config)
+    markers = _markers(config)
+    found: list[Path] = []
+    while pending:
+        admitted, pending = _admit(pending, markers)
+        found.extend(path for path, _ in admitted)
+        names = {name.encode() for _, data in admitted for name in _subclass_names(data)}
+        if names <= markers:
+            break
+        markers |= names
+    return sorted(found)
+
+
+def _subclass_names(data: bytes) -> list[str]:
+    try:
+        tree = ast.parse(data)
+    except (SyntaxError, ValueError):
+        return []
+    return [n.name for n in tree.body if isinstance(n, ast.ClassDef) and n.bases]
+
+
+def _read_all(
+    paths: Sequence[str | Path], config: Config, settings: dict[Path, Config] | None = None
+) -> list[tuple[Path, bytes]]:
+    """Every Python file under ``paths`` with its bytes; ``settings`` gets each file's config."""
+    found: dict[Path, bytes] = {}
+    for raw in paths:
+        effective = _settings_for(Path(raw), config)
+        for path in iter_python_files([raw], effective):
+            try:
+                found.setdefault(path, path.read_bytes())
+            except OSError:
+                continue  # vanished or unreadable: the analyzer reports unreadable files
+            if settings is not None:
+                settings.setdefault(path, effective)
+    return sorted(found.items())
+
+
+def _settings_for(path: Path, config: Config) -> Config:
+    """``config``, unless ``path`` itself lies in an excluded directory.
+
+    A path named explicitly is built even then (as ruff checks explicitly named
+    paths unless ``--force-exclude``): exclusions apply only below it, so a scratch
+    copy under ``.continuum/`` or ``build/`` can be built.
+    """
+    path = path.resolve()
+    if not is_excluded(path, config):
+        return config
+    return replace(config, root=path if path.is_dir() else path.parent)
+
+
+def _markers(config: Config) -> set[bytes]:
+    return {b"continuum", *(b.rpartition(".")[2].encode() for b in config.workflow_bases)}
+
+
+def _admit(
+    pending: list[tuple[Path, bytes]], markers: set[bytes]
+) -> tuple[list[tuple[Path, bytes]], list[tuple[Path, bytes]]]:
+    """Split ``pending`` into files that pass the prefilter and the rest."""
+    admitted = [(p, d) for p, d in pending if worth_parsing(d, markers)]
+    rest = [(p, d) for p, d in pending if not worth_parsing(d, markers)]
+    return admitted, rest
 
 
 def build(
@@ -173,11 +239,24 @@ def build(
     rewritten. Raises `ConfigError` only through `load_config` when no config is given.
     """
     config = config or load_config()
+    paths = list(paths) or ["."]
     out_dir = _output_override(config, out)
-    plan = _Plan(config, out_dir, check, fix_command(paths or ["."], out))
-    files = discover(paths, config)
-    for path in progress(files) if progress else files:
-        _plan_file(plan, path)
+    plan = _Plan(config, out_dir, check, fix_command(paths, out))
+    pending = _read_all(paths, config, plan.settings)
+    markers = _markers(config)
+    while pending:
+        admitted, pending = _admit(pending, markers)
+        if not admitted:
+            break
+        files = [path for path, _ in admitted]
+        for path in progress(files) if progress else files:
+            _plan_file(plan, path)
+        # A class deriving from a workflow found so far may live in a file that never
+        # mentions continuum: admit files naming one, until nothing new qualifies.
+        found = {v.class_name.encode() for v, *_ in plan.versions}
+        if found <= markers:
+            break
+        markers |= found
     _refuse_duplicate_names(plan)
     _refuse_analyzer_errors(plan)
     for out_tree in sorted({o.path: o for *_, o in plan.versions}.values(), key=lambda o: o.path):
@@ -201,7 +280,8 @@ def _output_override(config: Config, out: Path | None) -> OutputDir | None:
 
 def _plan_file(plan: _Plan, path: Path) -> None:
     root = import_root(path)
-    project = Project(root)
+    # One project per import root: helper modules are parsed once per build.
+    project = plan.projects.setdefault(root, Project(root))
     if not _importable(path, root):
         # Scripts and notebooks exported as .py cannot hold a workflow a worker could
         # import; they only matter when they (appear to) define one.
@@ -217,7 +297,9 @@ def _plan_file(plan: _Plan, path: Path) -> None:
         return
     try:
         source = read_module(path, root)
-        classes = find_workflow_classes(project, source)
+        classes = find_workflow_classes(
+            project, source, extra_bases=_dotted_bases(plan.config.workflow_bases)
+        )
         for class_name in classes:
             version = plan_version(project, source, class_name)
             out = plan.out or default_output(root, source.name)
@@ -226,6 +308,21 @@ def _plan_file(plan: _Plan, path: Path) -> None:
         plan.problems.append(
             Problem(ProblemKind.ERROR, path, str(exc), "fix the source, then run: " + plan.command)
         )
+    except Exception as exc:  # a bug here must not hide the other workflows' results
+        logger.info("continuum build failed on %s", path, exc_info=True)
+        plan.problems.append(
+            Problem(
+                ProblemKind.ERROR,
+                path,
+                f"internal error ({type(exc).__name__}: {exc}); please report it",
+                "run with -v for the traceback",
+            )
+        )
+
+
+def _dotted_bases(names: Sequence[str]) -> list[str]:
+    # The setting may spell a base "pkg.mod:Class" or "pkg.mod.Class".
+    return [name.replace(":", ".") for name in names]
 
 
 def _refuse_duplicate_names(plan: _Plan) -> None:
@@ -271,13 +368,20 @@ def _refuse_analyzer_errors(plan: _Plan) -> None:
     """Drop the workflows whose files have analyzer errors (recording why)."""
     if not plan.versions:
         return
-    files = sorted({v.source.path for v, *_ in plan.versions})
-    errors = _analyzer_errors(files, plan.config)
+    groups: dict[Config, set[Path]] = {}
+    for version, *_ in plan.versions:
+        path = version.source.path
+        groups.setdefault(plan.settings.get(path, plan.config), set()).add(path)
+    errors = [
+        (diagnostic, config)
+        for config, files in groups.items()
+        for diagnostic in _analyzer_errors(sorted(files), config)
+    ]
     if not errors:
         return
     kept = []
     for version, project, out in plan.versions:
-        found = [d for d in errors if _belongs_to(d, version, plan.config)]
+        found = [d for d, config in errors if _belongs_to(d, version, config)]
         if not found:
             kept.append((version, project, out))
             continue
@@ -370,10 +474,30 @@ def _process_version(
             )
         )
     elif status is Status.MISSING:
-        if write_new(path, render_workflow_version(version, project)):
+        try:
+            rendered = freeze_version(version, project, out)
+        except CodegenError as exc:
+            plan.problems.append(
+                Problem(
+                    ProblemKind.ERROR,
+                    version.source.path,
+                    f"{version.workflow}: {exc.message}",
+                    "fix the source, then run: " + plan.command,
+                )
+            )
+            return
+        # Helpers first: the version module imports them. Content-addressed, so one
+        # that exists already is the same file.
+        for generated in rendered.helpers:
+            _ensure_packages(plan, out, generated.path.parent)
+            if write_new(generated.path, generated.text):
+                plan.written.append(generated.path)
+        # False only when a concurrent build created it meanwhile: theirs stands.
+        created = write_new(path, rendered.version.text)
+        if created:
             plan.written.append(path)
             logger.info("wrote %s", path)
-        status = Status.CREATED
+        status = Status.CREATED if created else Status.UNCHANGED
     _ensure_packages(plan, out, path.parent)
     plan.results.append(
         WorkflowResult(
@@ -403,7 +527,34 @@ def _ensure_packages(plan: _Plan, out: OutputDir, directory: Path) -> None:
         directory = directory.parent
 
 
+def _check_helpers(plan: _Plan, out: OutputDir) -> None:
+    """Helper modules: intact, named after their content, and present where imported."""
+    for found in scan_helpers(out):
+        if not found.intact:
+            plan.problems.append(
+                Problem(
+                    ProblemKind.EDITED,
+                    found.path,
+                    "generated helper module was edited by hand (its name or digest does "
+                    "not match its content)",
+                    f"restore it (git checkout -- {_quote(display_path(found.path))}); "
+                    "generated modules are never rewritten",
+                )
+            )
+    for version_file, helper in imported_helpers(out):
+        plan.problems.append(
+            Problem(
+                ProblemKind.MISSING,
+                helper,
+                f"{display_path(version_file)} imports this generated helper module, "
+                "which is missing",
+                f"restore it (git checkout -- {_quote(display_path(helper))})",
+            )
+        )
+
+
 def _check_edits(plan: _Plan, out: OutputDir) -> None:
+    _check_helpers(plan, out)
     for found in scan_versions(out):
         if found.intact and not found.well_named:
             plan.problems.append(

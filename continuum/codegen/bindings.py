@@ -172,9 +172,8 @@ def _bindings_of(stmt: ast.stmt, index: int, source: ModuleSource) -> Iterator[B
         kind: BindingKind = "future" if module == "__future__" else "import"
         for alias in stmt.names:
             bound = alias.asname or alias.name
-            yield Binding(
-                bound, kind, index, f"{module}.{alias.name}", module, alias.name, alias.asname or ""
-            )
+            target = f"{module}.{alias.name}" if module else alias.name
+            yield Binding(bound, kind, index, target, module, alias.name, alias.asname or "")
     elif isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
         yield Binding(stmt.name, "function", index)
     elif isinstance(stmt, ast.ClassDef):

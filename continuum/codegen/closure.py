@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from .bindings import Binding, ModuleTable, dotted_chain, references
@@ -78,14 +79,15 @@ class Closure:
     future: tuple[int, ...] = field(default=())
 
 
-class _Tables:
-    """Lazily built `ModuleTable`s of a project."""
+class ModuleTables:
+    """Lazily built `ModuleTable`s of a project (one per module, built at most once)."""
 
     def __init__(self, project: Project) -> None:
         self.project = project
         self._tables: dict[str, ModuleTable | None] = {}
 
     def get(self, module: str) -> ModuleTable | None:
+        """The table of project module ``module``; None when it is not one (or does not parse)."""
         if module not in self._tables:
             source = self.project.load(module)
             self._tables[module] = ModuleTable.build(source) if source else None
@@ -101,29 +103,48 @@ class _Tables:
         return None
 
 
-def find_workflow_classes(project: Project, source: ModuleSource) -> list[str]:
-    """Names of the top-level classes of ``source`` that subclass `continuum.Workflow`."""
+def find_workflow_classes(
+    project: Project, source: ModuleSource, *, extra_bases: Iterable[str] = ()
+) -> list[str]:
+    """Names of the top-level classes of ``source`` that subclass `continuum.Workflow`.
+
+    ``extra_bases`` are further qualified base names that mark a workflow (the
+    ``workflow-bases`` setting).
+    """
     project.add(source)
-    tables = _Tables(project)
+    tables = ModuleTables(project)
+    markers = WORKFLOW_BASES | set(extra_bases)
+    names = [stmt.name for stmt in source.tree.body if isinstance(stmt, ast.ClassDef)]
+    # A name defined twice is one class at run time (the last definition).
     return [
-        stmt.name
-        for stmt in source.tree.body
-        if isinstance(stmt, ast.ClassDef) and _is_workflow(tables, source.name, stmt.name, set())
+        name
+        for name in dict.fromkeys(names)
+        if any(base in markers for base in _bases(tables, source.name, name, set()))
     ]
 
 
-def _is_workflow(tables: _Tables, module: str, name: str, seen: set[tuple[str, str]]) -> bool:
+def _is_workflow(tables: ModuleTables, module: str, name: str, seen: set[tuple[str, str]]) -> bool:
+    return any(base in WORKFLOW_BASES for base in _bases(tables, module, name, seen))
+
+
+def _bases(tables: ModuleTables, module: str, name: str, seen: set[tuple[str, str]]) -> list[str]:
+    """Qualified names of the classes ``module:name`` derives from, transitively.
+
+    Project classes appear as ``"module:name"``, others (``continuum.Workflow``) by
+    their dotted name. Cycle-safe through ``seen``.
+    """
     if (module, name) in seen:
-        return False
+        return []
     seen.add((module, name))
     table = tables.get(module)
     if table is None:
-        return False
+        return []
+    found: list[str] = []
     for binding in table.bindings.get(name, ()):
         if binding.kind == "import":
             target = tables.split(binding.target)
-            if target and _is_workflow(tables, *target, seen):
-                return True
+            if target:
+                found.extend(_bases(tables, *target, seen))
             continue
         stmt = table.stmt(binding.index)
         if binding.kind != "class" or not isinstance(stmt, ast.ClassDef):
@@ -133,12 +154,13 @@ def _is_workflow(tables: _Tables, module: str, name: str, seen: set[tuple[str, s
             if chain is None:
                 continue
             qualified = table.qualify(chain)
-            if qualified in WORKFLOW_BASES:
-                return True
             target = tables.split(qualified) if qualified else (module, chain[0])
-            if target and _is_workflow(tables, *target, seen):
-                return True
-    return False
+            if target:
+                found.append(f"{target[0]}:{target[1]}")
+                found.extend(_bases(tables, *target, seen))
+            elif qualified:
+                found.append(qualified)
+    return found
 
 
 def workflow_closure(project: Project, source: ModuleSource, class_name: str) -> Closure:
@@ -147,12 +169,12 @@ def workflow_closure(project: Project, source: ModuleSource, class_name: str) ->
     Raises `CodegenError` when ``class_name`` is not a top-level class of ``source``.
     """
     project.add(source)
-    tables = _Tables(project)
+    tables = ModuleTables(project)
     table = tables.get(source.name)
     if table is None or not any(b.kind == "class" for b in table.bindings.get(class_name, ())):
         raise CodegenError(f"no top-level class {class_name!r}", path=str(source.path))
     entries = _hashed_entries(tables, source.name, class_name)
-    frozen, imports = _frozen_set(tables, table, class_name)
+    frozen, imports = frozen_set(table, [class_name], root_class=class_name)
     return Closure(
         module=source,
         class_name=class_name,
@@ -163,7 +185,7 @@ def workflow_closure(project: Project, source: ModuleSource, class_name: str) ->
     )
 
 
-def _hashed_entries(tables: _Tables, module: str, class_name: str) -> dict[str, ClosureEntry]:
+def _hashed_entries(tables: ModuleTables, module: str, class_name: str) -> dict[str, ClosureEntry]:
     entries: dict[str, ClosureEntry] = {}
     root_table = tables.get(module)
     if root_table is not None and root_table.future:
@@ -171,6 +193,8 @@ def _hashed_entries(tables: _Tables, module: str, class_name: str) -> dict[str, 
         key = f"{module}:__future__"
         future = tuple(root_table.stmt(index) for index in root_table.future)
         entries[key] = ClosureEntry(key, "future", future)
+    # Base classes of the workflow are part of it, even when they are workflows too.
+    ancestors = set(_bases(tables, module, class_name, set()))
     full: set[str] = set()
     queue: list[tuple[str, str, bool]] = [(module, class_name, False)]
     while queue:
@@ -185,8 +209,10 @@ def _hashed_entries(tables: _Tables, module: str, class_name: str) -> dict[str, 
         if any(b.kind == "import" for b in bindings):
             _reach_import(tables, entries, full, queue, key, bindings, opaque)
             continue
-        is_other_workflow = (mod, name) != (module, class_name) and _is_workflow(
-            tables, mod, name, set()
+        is_other_workflow = (
+            (mod, name) != (module, class_name)
+            and key not in ancestors
+            and _is_workflow(tables, mod, name, set())
         )
         if opaque or is_other_workflow:
             entries[key] = ClosureEntry(key, "opaque")
@@ -201,7 +227,7 @@ def _hashed_entries(tables: _Tables, module: str, class_name: str) -> dict[str, 
 
 
 def _reach_import(
-    tables: _Tables,
+    tables: ModuleTables,
     entries: dict[str, ClosureEntry],
     full: set[str],
     queue: list[tuple[str, str, bool]],
@@ -220,7 +246,7 @@ def _reach_import(
 
 
 def _resolve(
-    tables: _Tables, table: ModuleTable, module: str, chain: tuple[str, ...], opaque: bool
+    tables: ModuleTables, table: ModuleTable, module: str, chain: tuple[str, ...], opaque: bool
 ) -> list[tuple[str, str, bool]]:
     """What a reference ``a.b.c`` in ``module`` reaches: its binding, and project code."""
     head = chain[0]
@@ -238,15 +264,33 @@ def _resolve(
     return reached
 
 
-def _frozen_set(
-    tables: _Tables, table: ModuleTable, class_name: str
+def frozen_set(
+    table: ModuleTable, roots: Iterable[str], *, root_class: str = ""
 ) -> tuple[set[int], list[ImportSpec]]:
-    """Statements to copy and imports to emit for the frozen copy of ``class_name``."""
+    """Statements of ``table`` to copy, and imports to emit, for a frozen copy of ``roots``.
+
+    Functions, constants and compound statements reached from ``roots`` (within the
+    module) are copied, as is ``root_class``; other classes, every import, and every
+    function used as an activity target (workers import activities by their real
+    path) are emitted as imports of the live code.
+    """
+    live: set[str] = set()
+    while True:
+        frozen, imports, targets = _walk_frozen(table, list(roots), root_class, live)
+        if targets <= live:
+            return frozen, imports
+        live |= targets  # an activity target seen late: walk again without copying it
+
+
+def _walk_frozen(
+    table: ModuleTable, roots: list[str], root_class: str, live: set[str]
+) -> tuple[set[int], list[ImportSpec], set[str]]:
     module = table.source.name
     frozen: set[int] = set()
     imports: dict[ImportSpec, None] = {}
+    targets: set[str] = set()
     seen: set[str] = set()
-    queue = [class_name]
+    queue = roots
     while queue:
         name = queue.pop(0)
         if name in seen:
@@ -257,23 +301,33 @@ def _frozen_set(
             if name not in vars(builtins) and table.star_imports:
                 imports.update((_spec(b), None) for b in table.star_imports)
             continue
+        if name in live and name != root_class:
+            imports[ImportSpec(module, name)] = None
+            continue
         if any(b.kind == "import" for b in bindings):
             for binding in bindings:
                 if binding.kind == "import":
                     imports[_spec(binding)] = None
             bindings = [b for b in bindings if b.kind != "import"]
+        if name == root_class:
+            # Only the definition that wins at import time is the workflow.
+            bindings = [b for b in bindings if b.kind == "class"][-1:]
         for binding in bindings:
-            is_root = binding.kind == "class" and name == class_name
+            is_root = binding.kind == "class" and name == root_class
             if binding.kind in _COPIED_KINDS or is_root:
                 if binding.index not in frozen:
                     frozen.add(binding.index)
                     for ref in references(table.stmt(binding.index), table):
                         queue.append(ref.chain[0])
+                        if ref.opaque and len(ref.chain) == 1:
+                            targets.add(ref.chain[0])
             elif binding.kind == "class":
                 # Other classes keep their identity (exceptions raised by activities,
                 # payload types, child workflows): imported from the source module.
                 imports[ImportSpec(module, name)] = None
-    return frozen, list(imports)
+    # Only same-module functions need to stay live; imported targets are imports anyway.
+    targets = {t for t in targets if any(b.kind == "function" for b in table.bindings.get(t, []))}
+    return frozen, list(imports), targets
 
 
 def _spec(binding: Binding) -> ImportSpec:

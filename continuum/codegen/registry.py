@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import CodegenError
-from .render import RegistryRow, render_registry, verify_digest
+from .render import RegistryRow, digest, render_registry, split_header, verify_digest
 
 #: Directory name of the default output package, inside the workflow's top-level package.
 DEFAULT_OUT_NAME = "_continuum"
@@ -130,6 +130,51 @@ def scan_versions(out: OutputDir) -> list[VersionFile]:
             VersionFile(path, out.dotted(path), read_metadata(text), verify_digest(text) is True)
         )
     return found
+
+
+@dataclass(frozen=True, slots=True)
+class HelperFile:
+    """A generated helpers module (``H_<digest>.py``) found on disk."""
+
+    path: Path
+    #: True when its header digest matches its content and its name carries that digest.
+    intact: bool
+
+
+def scan_helpers(out: OutputDir) -> list[HelperFile]:
+    """Every ``H_*.py`` under ``out``, sorted by path."""
+    if not out.path.is_dir():
+        return []
+    found = []
+    for path in sorted(out.path.rglob("H_*.py")):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        named = path.stem == f"H_{digest(split_header(text)[1])[:16]}"
+        found.append(HelperFile(path, named and verify_digest(text) is True))
+    return found
+
+
+def imported_helpers(out: OutputDir) -> list[tuple[Path, Path]]:
+    """``(version module, missing helper file)`` for each helper import that has no file."""
+    missing = []
+    prefix = out.package + "."
+    for version in scan_versions(out):
+        try:
+            tree = ast.parse(version.path.read_text(encoding="utf-8"))
+        except (SyntaxError, UnicodeDecodeError):
+            continue
+        for node in tree.body:
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names = [node.module]
+            for name in names:
+                if not name.startswith(prefix) or not name.rpartition(".")[2].startswith("H_"):
+                    continue
+                path = out.path.joinpath(*name[len(prefix) :].split(".")).with_suffix(".py")
+                if not path.is_file():
+                    missing.append((version.path, path))
+    return missing
 
 
 def read_current(out: OutputDir) -> dict[str, str]:

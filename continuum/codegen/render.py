@@ -156,6 +156,48 @@ def _docstring_intact(body: str, workflow: str) -> None:
 
 
 @dataclass(frozen=True, slots=True)
+class HelperModule:
+    """Everything an ``H_<digest>.py`` module (frozen helpers of one module) is rendered from."""
+
+    #: The module the helpers were copied from (``"shop.pricing"``).
+    source_module: str
+    #: Its file relative to the import root.
+    source: str
+    #: Logical name of the workflow the copy belongs to.
+    workflow: str
+    future: tuple[str, ...]
+    imports: str
+    frozen_code: str
+    #: Names the importing code uses (``__all__``), sorted.
+    exported: tuple[str, ...]
+    blank_lines: int = 2
+
+
+def render_helper(module: HelperModule) -> str:
+    """The text of a frozen-helpers module; its name is derived from its body's digest."""
+    for name in (*module.future, *module.exported):
+        if not name.isidentifier():
+            raise CodegenError(f"refusing to generate a helper module exporting {name!r}")
+    body = _render(
+        "helper_body.py.j2",
+        {
+            "source_module": module.source_module,
+            "workflow": module.workflow,
+            "future": module.future,
+            "imports": module.imports,
+            "frozen_code": module.frozen_code,
+            "exported": sorted(module.exported),
+            "blank_lines": module.blank_lines,
+        },
+    )
+    _docstring_intact(body, module.workflow)
+    text = _render(
+        "helper_module.py.j2", {"source": module.source, "digest": digest(body), "body": body}
+    )
+    return _parsed(text, f"helpers of {module.source_module}")
+
+
+@dataclass(frozen=True, slots=True)
 class RegistryRow:
     """One version in the registry."""
 

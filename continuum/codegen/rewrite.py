@@ -99,10 +99,11 @@ class CommandStamper(cst.CSTTransformer):
 
     METADATA_DEPENDENCIES = (PositionProvider, QualifiedNameProvider)
 
-    def __init__(self, *, workflow: str, class_name: str) -> None:
+    def __init__(self, *, workflow: str, class_name: str, function_prefix: str = "") -> None:
         super().__init__()
         self.workflow = workflow
         self.class_name = class_name
+        self.function_prefix = function_prefix
         self.commands: list[StampedCommand] = []
         #: ``(line, change id)`` of each ``patched("...")`` call with a literal id.
         self.patch_sites: list[tuple[int, str]] = []
@@ -121,7 +122,9 @@ class CommandStamper(cst.CSTTransformer):
             if index and not self._scope[index - 1][1]:  # inside a function
                 parts.append("<locals>")
             parts.append(name)
-        return ".".join(parts) or "<module>"
+        return ".".join([self.function_prefix, *parts] if self.function_prefix else parts) or (
+            "<module>"
+        )
 
     def visit_ClassDef(self, node: cst.ClassDef) -> bool:
         self._push(node.name.value, is_class=True)
@@ -194,18 +197,28 @@ class FrozenCode:
 
 
 def freeze_statements(
-    source: str, *, indices: Sequence[int], workflow: str, class_name: str
+    source: str,
+    *,
+    indices: Sequence[int],
+    workflow: str,
+    class_name: str,
+    function_prefix: str = "",
 ) -> FrozenCode:
     """Rewrite ``source`` and keep its top-level statements at ``indices`` (`ast` numbering).
 
     ``indices`` count statements the way `ast.Module.body` does: each small statement
-    of a ``a = 1; b = 2`` line is one.
+    of a ``a = 1; b = 2`` line is one. ``class_name`` is the workflow class that gets
+    ``workflow=`` ("" for none); ``function_prefix`` is prepended to the function names
+    in command identities (the module name, for helpers frozen from another module).
     """
-    wrapper = MetadataWrapper(cst.parse_module(source))
+    # A fresh parse nobody else holds: no need for the defensive deep copy.
+    wrapper = MetadataWrapper(cst.parse_module(source), unsafe_skip_copy=True)
     wanted = set(indices)
     # Lines of the copied statements in the source, before any rewriting.
     kept = _kept_lines(wrapper, wanted)
-    stamper = CommandStamper(workflow=workflow, class_name=class_name)
+    stamper = CommandStamper(
+        workflow=workflow, class_name=class_name, function_prefix=function_prefix
+    )
     module = wrapper.visit(stamper)
     blocks: list[str] = []
     position = 0

@@ -1,4 +1,4 @@
-"""One workflow version: its hash and options (cheap), and its generated module (on demand)."""
+"""One workflow version: its closure, hash and options, computed from source without importing it."""
 
 from __future__ import annotations
 
@@ -9,14 +9,10 @@ from pathlib import Path
 
 from .bindings import ModuleTable
 from .closure import Closure, workflow_closure
-from .errors import CodegenError
 from .hashing import short_hash, version_hash
-from .imports import format_imports
 from .metadata import WorkflowOptions, workflow_options
 from .normalize import SCHEME_VERSION
 from .project import ModuleSource, Project
-from .render import VersionModule, render_version
-from .rewrite import FrozenCode, freeze_statements
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +56,8 @@ def plan_version(project: Project, source: ModuleSource, class_name: str) -> Wor
     Raises `CodegenError` when the class keywords cannot be evaluated statically.
     """
     closure = workflow_closure(project, source, class_name)
-    cls = next(s for s in source.tree.body if isinstance(s, ast.ClassDef) and s.name == class_name)
+    # The last definition of the name is the class the module ends up with.
+    cls = [s for s in source.tree.body if isinstance(s, ast.ClassDef) and s.name == class_name][-1]
     options = workflow_options(ModuleTable.build(source), cls)
     return WorkflowVersion(
         workflow=options.name,
@@ -73,21 +70,9 @@ def plan_version(project: Project, source: ModuleSource, class_name: str) -> Wor
     )
 
 
-def _future_features(version: WorkflowVersion) -> tuple[str, ...]:
-    features: list[str] = []
-    for index in version.closure.future:
-        stmt = version.source.tree.body[index]
-        if isinstance(stmt, ast.ImportFrom):
-            features.extend(alias.name for alias in stmt.names)
-    return tuple(dict.fromkeys(features))
-
-
-def _starts_with_definition(version: WorkflowVersion) -> bool:
-    first = version.source.tree.body[version.closure.frozen[0]]
-    return isinstance(first, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
-
-
-def metadata(version: WorkflowVersion, frozen: FrozenCode) -> tuple[tuple[str, object], ...]:
+def metadata(
+    version: WorkflowVersion, patch_sites: tuple[str, ...]
+) -> tuple[tuple[str, object], ...]:
     """The items of ``__continuum_workflow__``, in their documented order."""
     options = version.options
     return (
@@ -98,37 +83,8 @@ def metadata(version: WorkflowVersion, frozen: FrozenCode) -> tuple[tuple[str, o
         ("retention", options.retention),
         ("snapshot_threshold", options.snapshot_threshold),
         ("signals", None if options.signals is None else list(options.signals)),
-        ("patch_sites", list(frozen.patch_sites)),
+        ("patch_sites", list(patch_sites)),
         ("version_hash", version.version_hash),
         ("hash_scheme", SCHEME_VERSION),
         ("python", f"{sys.version_info.major}.{sys.version_info.minor}"),
-    )
-
-
-def render_workflow_version(version: WorkflowVersion, project: Project) -> str:
-    """The full text of the generated module for ``version``."""
-    closure = version.closure
-    if not version.class_name.isidentifier():
-        raise CodegenError(f"refusing to generate a class named {version.class_name!r}")
-    frozen = freeze_statements(
-        version.source.text,
-        indices=closure.frozen,
-        workflow=version.workflow,
-        class_name=version.class_name,
-    )
-    imports = format_imports(
-        closure.imports,
-        first_party=lambda top: project.is_module(top),
-    )
-    return render_version(
-        VersionModule(
-            workflow=version.workflow,
-            source=version.source_relpath,
-            version_hash=version.version_hash,
-            future=_future_features(version),
-            imports=imports,
-            frozen_code=frozen.code,
-            metadata=metadata(version, frozen),
-            blank_lines=2 if _starts_with_definition(version) else 1,
-        )
     )

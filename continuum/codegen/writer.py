@@ -30,8 +30,20 @@ def write_new(path: Path, text: str) -> bool:
         os.link(temp, path)
     except FileExistsError:
         return False
+    except OSError:
+        # No hard links on this filesystem: exclusive create still never replaces.
+        return _create_exclusive(path, text)
     finally:
         temp.unlink()
+    return True
+
+
+def _create_exclusive(path: Path, text: str) -> bool:
+    try:
+        with path.open("x", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+    except FileExistsError:
+        return False
     return True
 
 

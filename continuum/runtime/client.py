@@ -19,7 +19,7 @@ from typing import Any
 
 from .codec import decode, encode
 from .errors import ContinuumError, WorkflowFailedError
-from .store.base import COMPLETED, TERMINAL, Event, NewRun, RunRecord, Store
+from .store.base import COMPLETED, CONTINUED, TERMINAL, Event, NewRun, RunRecord, Store
 
 
 def workflow_name(flow_or_name: Any) -> str:
@@ -37,12 +37,17 @@ def workflow_name(flow_or_name: Any) -> str:
 
 
 def open_store(
-    database_url: str | None = None, *, schema: str | None = None, migrate: bool | None = None
+    database_url: str | None = None,
+    *,
+    schema: str | None = None,
+    migrate: bool | None = None,
+    max_connections: int | None = None,
 ) -> Store:
     """Open the Postgres store the settings point at (see `continuum.runtime.settings`).
 
     ``migrate=None`` applies pending migrations only on the zero-config embedded server,
-    where nobody else would; pass True/False to decide explicitly.
+    where nobody else would; pass True/False to decide explicitly. ``max_connections``
+    sizes the connection pool (a worker needs one per executor thread plus two).
     """
     from .settings import resolve_database, resolve_schema
     from .store.postgres import PostgresStore
@@ -50,7 +55,8 @@ def open_store(
     location = resolve_database(database_url)
     if migrate is None:
         migrate = location.source == "embedded"
-    return PostgresStore(location.url, schema=resolve_schema(schema), migrate=migrate)
+    sizing = {} if max_connections is None else {"max_size": max_connections}
+    return PostgresStore(location.url, schema=resolve_schema(schema), migrate=migrate, **sizing)
 
 
 class Client:
@@ -128,10 +134,19 @@ class Client:
     ) -> bool:
         """Send a signal; buffered until the run awaits it.
 
-        Idempotent on ``delivery_id``: a repeated delivery returns False and adds nothing.
+        Idempotent on ``delivery_id``: a repeated delivery returns False and adds nothing;
+        so does a signal to a finished run. A run that continued as new passes the
+        signal on to its successor.
         """
         data = encode(payload, what=f"the payload of signal {name!r}", root="payload")
-        return self.store.send_signal(run_id, name, data, delivery_id=delivery_id)
+        while True:
+            if self.store.send_signal(run_id, name, data, delivery_id=delivery_id):
+                return True
+            run = self.store.get_run(run_id)
+            if run is None or run.status != CONTINUED:
+                return False
+            # The run continued as new: the signal belongs to its successor.
+            run_id = json.loads(run.result or "{}").get("continued_as") or run_id
 
     def cancel(self, run_id: str) -> bool:
         """Request cancellation; the run stops at its next effect. False if already finished."""
@@ -164,10 +179,11 @@ class Client:
         """The run's journal, oldest first."""
         return self.store.load_events(run_id)
 
-    def result(self, run_id: str, timeout: float | None = None, *, poll: float = 0.05) -> Any:
+    def result(self, run_id: str, timeout: float | None = None, *, poll: float = 0.1) -> Any:
         """Wait for the run to finish and return its result.
 
-        Raises `WorkflowFailedError` when it ended failed, cancelled or drifted,
+        A run that continued as new is followed to its successor. Raises
+        `WorkflowFailedError` when it ended failed, cancelled or drifted,
         `TimeoutError` after ``timeout`` seconds, `ContinuumError` for an unknown id.
         """
         deadline = None if timeout is None else time.monotonic() + timeout
@@ -176,12 +192,18 @@ class Client:
             run = self.store.get_run(run_id)
             if run is None:
                 raise ContinuumError(f"no run with id {run_id!r}")
+            if run.status == CONTINUED:
+                # Follow continue_as_new to the run that holds the final result.
+                run_id = json.loads(run.result or "{}").get("continued_as") or run_id
+                continue
             if run.status in TERMINAL:
                 return self._outcome(run)
             if deadline is not None and time.monotonic() >= deadline:
                 raise TimeoutError(f"run {run_id} is still {run.status} after {timeout}s")
             pause = delay if deadline is None else min(delay, max(0.0, deadline - time.monotonic()))
-            time.sleep(pause)
+            # Returns early on a notification (every finish sends one), so a result is
+            # seen within milliseconds; the growing pause bounds the polling otherwise.
+            self.store.wait_for_work(pause)
             delay = min(delay * 1.5, 1.0)
 
     @staticmethod

@@ -19,19 +19,32 @@ from typing import Any
 
 from .codec import decode, encode
 from .context import activate
+from .effects._children import successor_run_id
 from .effects._dispatch import SHORT_WAIT_SECONDS, RunContext, utc_now
 from .errors import (
     ActivityError,
     Cancelled,
+    ContinueAsNew,
     LeaseLostError,
     PayloadError,
     ReplayDriftError,
+    StoreError,
     Suspend,
     SuspendLeakError,
 )
+from .journal import CHILD_COMPLETED, CHILD_FAILED, CHILD_STARTED
 from .lease import LeaseHandle
 from .registry import Registry
-from .store.base import CANCELLED, COMPLETED, DRIFTED, FAILED, RunRecord, Store
+from .store.base import (
+    CANCELLED,
+    COMPLETED,
+    CONTINUED,
+    DRIFTED,
+    FAILED,
+    NewRun,
+    RunRecord,
+    Store,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -89,6 +102,7 @@ def execute_run(
     Raises only store errors other than a lost lease (the caller releases the run).
     """
     if run.cancel_requested:
+        _cancel_children(store, run.run_id)
         return _finish(store, handle, run.run_id, CANCELLED, error=_cancel_error())
     handle.cancel_requested = run.cancel_requested
     flow = registry.entrypoint(run.version_hash or registry.current[run.workflow])
@@ -155,12 +169,53 @@ def _settle_raised(ctx: RunContext, raised: BaseException) -> Outcome:
     if problem is not None:
         return problem
     if isinstance(raised, Cancelled):
+        _cancel_children(ctx.store, ctx.run_id)
         return _finish(ctx.store, ctx.handle, ctx.run_id, CANCELLED, error=_cancel_error())
+    if isinstance(raised, ContinueAsNew):
+        return _continue(ctx, raised)
     if not isinstance(raised, Exception):
         raise raised  # KeyboardInterrupt, SystemExit: not the workflow's failure
     if ctx.cursor.remaining:
         return _drift_at_end(ctx)
     return _finish(ctx.store, ctx.handle, ctx.run_id, FAILED, error=error_json(raised))
+
+
+def _cancel_children(store: Store, run_id: str) -> None:
+    """Cancellation cascades to children that are still running."""
+    started: list[str] = []
+    finished: set[str] = set()
+    for event in store.load_events(run_id):
+        if event.kind == CHILD_STARTED:
+            started.append(json.loads(event.payload)["child_run_id"])
+        elif event.kind in (CHILD_COMPLETED, CHILD_FAILED):
+            finished.add(json.loads(event.payload)["child_run_id"])
+    for child in started:
+        if child not in finished:
+            try:
+                store.request_cancel(child)
+            except StoreError as err:
+                logger.warning("run %s: could not cancel child %s: %s", run_id, child, err)
+
+
+def _continue(ctx: RunContext, request: ContinueAsNew) -> Outcome:
+    """Start the successor (idempotent on its derived id) and finish as ``continued``."""
+    if ctx.cursor.remaining:
+        return _drift_at_end(ctx)
+    run = ctx.run
+    next_id = successor_run_id(run.run_id)
+    ctx.store.create_run(
+        NewRun(
+            run_id=next_id,
+            workflow=run.workflow,
+            input=encode(request.input, what="the input of continue_as_new", root="input"),
+            namespace=run.namespace,
+            attributes=dict(run.attributes),
+            parent_id=run.parent_id,
+            correlation_id=run.correlation_id or run.run_id,
+        )
+    )
+    result = json.dumps({"continued_as": next_id})
+    return _finish(ctx.store, ctx.handle, run.run_id, CONTINUED, result=result)
 
 
 def _finish(

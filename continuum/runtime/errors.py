@@ -144,3 +144,11 @@ class Suspend(BaseException):
 
 class Cancelled(BaseException):
     """Raised inside a workflow when its cancellation was requested; the run ends ``cancelled``."""
+
+
+class ContinueAsNew(BaseException):
+    """Raised by `continue_as_new`: the engine completes the run as ``continued``."""
+
+    def __init__(self, input: Any = None) -> None:
+        self.input = input
+        super().__init__("continue_as_new")

@@ -30,6 +30,9 @@ TIMER_FIRED = "timer_fired"
 SIDE_EFFECT = "side_effect"  # now/today/uuid4/random seed/side_effect(fn)
 ATTRIBUTES_SET = "attributes_set"
 PATCHED = "patched"
+CHILD_STARTED = "child_started"
+CHILD_COMPLETED = "child_completed"
+CHILD_FAILED = "child_failed"  # failed, cancelled or drifted
 
 #: Kinds that end an activity command (no more events belong to it).
 ACTIVITY_TERMINAL = frozenset({ACTIVITY_COMPLETED, ACTIVITY_FAILED})

@@ -69,30 +69,38 @@ class LeaseKeeper:
             self._thread.join(timeout=5)
 
     def hold_run(self, handle: LeaseHandle) -> None:
+        """Renew this run's lease until `drop_run`."""
         with self._lock:
             self._runs[handle.run_id] = handle
 
     def drop_run(self, handle: LeaseHandle) -> None:
+        """Stop renewing this run's lease."""
         with self._lock:
             if self._runs.get(handle.run_id) is handle:
                 del self._runs[handle.run_id]
 
     def hold_task(self, handle: TaskHandle) -> None:
+        """Renew this task's lease until `drop_task`."""
         with self._lock:
             self._tasks[handle.task.task_id] = handle
 
     def drop_task(self, handle: TaskHandle) -> None:
+        """Stop renewing this task's lease."""
         with self._lock:
             self._tasks.pop(handle.task.task_id, None)
 
     def held_runs(self) -> list[LeaseHandle]:
+        """The run leases currently renewed."""
         with self._lock:
             return list(self._runs.values())
 
     def _loop(self) -> None:
         interval = max(self._lease_seconds / 3.0, 0.05)
         while not self._stop.wait(interval):
-            self.renew_all()
+            try:
+                self.renew_all()
+            except Exception:  # the renewing thread must never die silently
+                logger.exception("lease renewal round failed")
 
     def renew_all(self) -> None:
         """Renew every held lease once (also called directly by tests)."""
@@ -116,8 +124,11 @@ class LeaseKeeper:
             handle.lease = self._store.renew_lease(handle.lease, self._lease_seconds)
             run = self._store.get_run(handle.run_id)
         except LeaseLostError:
-            logger.warning("lease of run %s lost: another worker owns it now", handle.run_id)
-            handle.lost = True
+            with self._lock:
+                still_held = self._runs.get(handle.run_id) is handle
+            if still_held:  # else the run just suspended or finished: nothing was lost
+                logger.warning("lease of run %s lost: another worker owns it now", handle.run_id)
+                handle.lost = True
             return
         except StoreError as err:
             # Transient: the next round tries again; the lease is still valid for a while.

@@ -51,7 +51,14 @@ class Registry:
         """Import registry modules (e.g. ``"shop._continuum"``) and merge them."""
         registry = cls()
         for name in module_names:
-            registry.add_module(importlib.import_module(name))
+            try:
+                module = importlib.import_module(name)
+            except ImportError as err:
+                raise ContinuumError(
+                    f"cannot import registry module {name!r} ({err}); check --path/sys.path "
+                    "and that `continuum build` has written it"
+                ) from err
+            registry.add_module(module)
         return registry
 
     @classmethod
@@ -92,6 +99,7 @@ class Registry:
 
     @property
     def known_versions(self) -> frozenset[str]:
+        """Every version hash this registry can execute."""
         return frozenset(self.versions)
 
     def entrypoint(self, version_hash: str) -> type:
@@ -103,11 +111,25 @@ class Registry:
             info = self.versions.get(version_hash)
             if info is None:
                 raise ContinuumError(f"version {version_hash} is not in any loaded registry")
-            target: Any = importlib.import_module(info.module)
-            for part in info.entrypoint.split("."):
-                target = getattr(target, part)
+            try:
+                target: Any = importlib.import_module(info.module)
+                for part in info.entrypoint.split("."):
+                    target = getattr(target, part)
+            except (ImportError, AttributeError) as err:
+                # Forget the version so this worker stops claiming its runs (they wait,
+                # as unknown_version, for a worker that can load it) instead of spinning.
+                self._disable(version_hash)
+                raise ContinuumError(
+                    f"cannot load {info.module}:{info.entrypoint} for version "
+                    f"{version_hash[:16]} ({err}); this worker no longer runs that version"
+                ) from err
             self._classes[version_hash] = target
             return target
+
+    def _disable(self, version_hash: str) -> None:
+        info = self.versions.pop(version_hash, None)
+        if info is not None and self.current.get(info.workflow) == version_hash:
+            del self.current[info.workflow]
 
     def status_of(self, status: str, version_hash: str | None, workflow: str) -> str:
         """A run's status as this registry sees it: ``unknown_version`` if it cannot run it."""

@@ -158,6 +158,12 @@ class Worker:
             logger.warning("claim failed: %s; retrying", err)
             self._stop.wait(min(self.options.poll_interval, 1.0))
             return
+        except Exception:
+            # Whatever went wrong, the claim loop must outlive it: held leases are
+            # renewed by their own thread and the next round simply tries again.
+            logger.exception("claim loop error; retrying")
+            self._stop.wait(min(self.options.poll_interval, 1.0))
+            return
         if self._stop.is_set():
             return
         if self._free() <= 0:
@@ -282,7 +288,9 @@ class Worker:
         for handle in leftover:
             handle.lost = True  # its thread must not write after the release
             self._release(handle)
-        self.abandoned = len(leftover) + max(0, self.options.concurrency - self._free() - len(leftover))
+        self.abandoned = len(leftover) + max(
+            0, self.options.concurrency - self._free() - len(leftover)
+        )
         self._keeper.stop()
         self._pool.shutdown(wait=False, cancel_futures=True)
         logger.info("worker %s stopped (%d run(s) released)", self.owner, len(leftover))

@@ -268,9 +268,13 @@ class InMemoryStore:
                 record = run.record
                 if record.workflow not in current_versions:
                     continue
-                version = record.version_hash or current_versions[record.workflow]
-                if version not in known_versions:
+                # Unpinned runs are pinned here to the current version; pinned ones run
+                # only where their exact version is current or known.
+                pinned = record.version_hash
+                current = current_versions[record.workflow]
+                if pinned is not None and pinned != current and pinned not in known_versions:
                     continue
+                version = record.version_hash or current_versions[record.workflow]
                 run.lease_owner = owner
                 run.lease_token = next(self._tokens)
                 run.lease_expires_at = now + timedelta(seconds=lease_seconds)
@@ -318,6 +322,9 @@ class InMemoryStore:
         kind, _, detail = waiting_on.partition(":")
         if kind == "signal":
             return any(signal.name == detail for signal in run.mailbox)
+        if kind == "child":
+            child = self._runs.get(detail)
+            return child is not None and child.record.status in TERMINAL
         if kind == "task" and detail.isdigit():
             task = self._tasks.get(int(detail))
             return task is not None and task.status in ("completed", "failed")
@@ -350,6 +357,13 @@ class InMemoryStore:
                 next_wakeup_at=None,
                 waiting_on=None,
             )
+            parent = self._runs.get(run.record.parent_id or "")
+            if (
+                parent is not None
+                and parent.record.status == SUSPENDED
+                and parent.record.waiting_on == f"child:{run.record.run_id}"
+            ):
+                self._update(parent, next_wakeup_at=now)
             self._notify()
 
     def release(self, lease: Lease) -> None:

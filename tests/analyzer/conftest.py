@@ -10,7 +10,9 @@ import pytest
 
 
 @pytest.fixture
-def make_tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[Mapping[str, str]], Path]:
+def make_tree(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Callable[[Mapping[str, str]], Path]:
     """Write ``{relative path: source}`` under a fresh directory and chdir into it."""
 
     def make(files: Mapping[str, str]) -> Path:

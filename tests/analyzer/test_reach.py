@@ -105,7 +105,13 @@ def test_recursion_and_cycles_do_not_hide_findings() -> None:
     source = "from continuum import Workflow\nfrom app.h import a\n\n\nclass F(Workflow):\n    def run(self, x):\n        return a(x)\n"
     diags = check_source(source, extra_files={"app/__init__.py": "", "app/h.py": helpers})
     assert [d.code for d in diags] == ["CN101"]
-    assert [h.label for h in diags[0].chain] == ["F.run", "app.h.a", "app.h.b", "app.h.c", "time.time()"]
+    assert [h.label for h in diags[0].chain] == [
+        "F.run",
+        "app.h.a",
+        "app.h.b",
+        "app.h.c",
+        "time.time()",
+    ]
 
 
 def test_activity_targets_and_side_effects_are_not_followed() -> None:
@@ -153,7 +159,9 @@ def test_module_level_alias_of_a_forbidden_function_is_caught() -> None:
 
 
 def test_unscannable_third_party_module_is_reported_once_per_workflow_module() -> None:
-    source = workflow("a = yaml.dump(order)\nb = yaml.safe_load(a)\nreturn self.x(b)", "import yaml")
+    source = workflow(
+        "a = yaml.dump(order)\nb = yaml.safe_load(a)\nreturn self.x(b)", "import yaml"
+    )
     source += "\n    def x(self, b):\n        return yaml.dump(b)\n"
     diags = check_source(source)
     assert [d.code for d in diags] == ["CN205"]

@@ -45,5 +45,7 @@ def test_invalid(rule: type, case: Invalid) -> None:
 
 def test_every_code_has_cases() -> None:
     covered = {case.code for rule in ALL_RULES for case in rule.INVALID}
-    expected = {f"CN{n}" for n in (*range(101, 113), 201, 202, 203, 204, 205, 206, *range(301, 306))}
+    expected = {
+        f"CN{n}" for n in (*range(101, 113), 201, 202, 203, 204, 205, 206, *range(301, 306))
+    }
     assert expected <= covered

@@ -385,3 +385,67 @@ def test_broken_shop_is_excluded_from_the_project_check(in_repo: Path) -> None:
     result = run("--no-cache", "--force-exclude", "examples/broken_shop")
     assert result.exit_code == 0
     assert result.stdout == "All checks passed.\n"
+
+
+def test_parallel_and_in_process_runs_agree(tree: Path) -> None:
+    files = {f"app/flow{n}.py": CLOCK_FLOW.replace("ClockFlow", f"Flow{n}") for n in range(9)}
+    make_tree(tree, {**files, "app/warn.py": WARN_FLOW})
+    serial = run("--no-cache", "-f", "json", "-j", "0")
+    parallel = run("--no-cache", "-f", "json", "-j", "2")
+    assert serial.exit_code == parallel.exit_code == 1
+    assert serial.stdout == parallel.stdout
+    assert len(json.loads(serial.stdout)) == 10
+
+
+def test_sarif_rules_follow_the_selection(tree: Path) -> None:
+    make_tree(tree, {"app/flows.py": CLEAN_FLOW})
+
+    def rule_ids(*args: str) -> set[str]:
+        log = json.loads(run("--no-cache", "-f", "sarif", *args).stdout)
+        return {rule["id"] for rule in log["runs"][0]["tool"]["driver"]["rules"]}
+
+    default = rule_ids()
+    assert "CN101" in default and "CN202" not in default and "CN290" not in default
+    assert "CN202" in rule_ids("--extend-select", "CN202")
+    assert "CN290" in rule_ids("--strict")
+    assert rule_ids("--select", "CN1", "--ignore", "CN110") == {
+        f"CN1{n:02d}" for n in range(1, 13)
+    } - {"CN110"}
+
+
+def test_colour_only_when_forced_or_on_a_terminal(tree: Path) -> None:
+    make_tree(tree, {"app/flows.py": CLOCK_FLOW})
+    assert "\x1b[" not in run("--no-cache").stdout  # CliRunner's stdout is not a terminal
+    forced = run("--no-cache", env={"FORCE_COLOR": "1"}).stdout
+    assert "\x1b[31m" in forced
+    assert "\x1b[" not in run("--no-cache", env={"FORCE_COLOR": "1", "NO_COLOR": "1"}).stdout
+    assert "\x1b[" not in run("--no-cache", "-f", "concise", env={"FORCE_COLOR": "1"}).stdout
+
+
+def test_unencodable_output_is_escaped_not_a_crash(tree: Path) -> None:
+    flow = CLOCK_FLOW.replace("time.time()", "time.time()  # zeitstempel für später")
+    make_tree(tree, {"app/flows.py": flow})
+    result = CliRunner(charset="ascii").invoke(cli, ["check", "--no-cache"])
+    assert result.exit_code == 1, result.output
+    assert "9 |         started = time.time()  # zeitstempel f\\xfcr sp\\xe4ter" in result.stdout
+
+
+def test_config_option_rejects_a_file_without_our_table(tree: Path) -> None:
+    make_tree(tree, {"app/flows.py": CLOCK_FLOW})
+    (tree / "sub").mkdir()
+    (tree / "sub/pyproject.toml").write_text("[project]\nname = 'x'\n")
+    result = run("--no-cache", "--config", "sub/pyproject.toml")
+    assert result.exit_code == 2
+    assert "no [tool.continuum] table" in result.stderr
+    (tree / "other.toml").write_text("[tool.continuum]\n")
+    result = run("--no-cache", "--config", "other.toml")
+    assert result.exit_code == 2
+    assert "expects a pyproject.toml" in result.stderr
+
+
+def test_unwritable_output_file_exits_2(tree: Path) -> None:
+    make_tree(tree, {"app/flows.py": CLOCK_FLOW})
+    (tree / "blocker").write_text("a file, not a directory")
+    result = run("--no-cache", "-o", "blocker/report.txt")
+    assert result.exit_code == 2
+    assert "cannot write blocker/report.txt" in result.stderr

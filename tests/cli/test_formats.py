@@ -19,6 +19,7 @@ from continuum.cli.formats import (
     render_sarif,
     render_text,
 )
+from continuum.cli.formats import sarif as sarif_module
 from continuum.cli.formats._common import fingerprints, summary_line
 from continuum.cli.formats.github import escape_data, escape_property
 from continuum.cli.formats.statistics import render_statistics
@@ -369,7 +370,7 @@ def test_github_caps_annotations_per_level_and_points_to_sarif() -> None:
     assert [line.split(":")[1] for line in plain] == ["11", "12", "13"]
     notices = [line for line in lines if line.startswith("::notice")]
     assert len(notices) == 1
-    assert "3 errors more not shown as annotations" in notices[0]
+    assert "::notice title=continuum::3 more errors not shown as annotations" in notices[0]
     assert "sarif" in notices[0]
     assert lines[-1] == "Found 13 errors, 4 warnings in 2 files."
 
@@ -437,6 +438,16 @@ def test_sarif_result_details() -> None:
     assert odd["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == (
         "app/%C3%BCn%C3%AF%20code/shop%20flows.py"
     )
+
+
+def test_sarif_information_uri_comes_from_project_urls(monkeypatch: pytest.MonkeyPatch) -> None:
+    driver = _sarif([])["runs"][0]["tool"]["driver"]
+    assert driver.get("informationUri") in {None, sarif_module.project_url()}
+    monkeypatch.setattr(sarif_module, "project_url", lambda: "https://example.org/continuum")
+    driver = _sarif([])["runs"][0]["tool"]["driver"]
+    assert driver["informationUri"] == "https://example.org/continuum"
+    monkeypatch.setattr(sarif_module, "project_url", lambda: None)
+    assert "informationUri" not in _sarif([])["runs"][0]["tool"]["driver"]
 
 
 def test_sarif_rules_are_the_selection_plus_reported_codes() -> None:

@@ -365,7 +365,7 @@ def test_generated_code_is_ruff_clean(shop_root: Path, run_build: Build) -> None
             "--select=E,F,W,B,UP,SIM,RUF,I,N",
             "--ignore=E501",
             "--config=lint.isort.known-first-party=['shop']",
-            "--config=lint.pep8-naming.extend-ignore-names=['V_*']",
+            "--config=lint.pep8-naming.extend-ignore-names=['V_*', 'H_*']",
             str(out_of(shop_root)),
         ],
         capture_output=True,
@@ -394,3 +394,110 @@ def test_two_classes_claiming_one_name_are_refused(tmp_path: Path, run_build: Bu
         report.problems[0].message
     )
     assert not (root / "app/_continuum/app").exists()
+
+
+def test_old_versions_keep_their_frozen_helpers(shop_root: Path, run_build: Build) -> None:
+    old = run_build([shop_root]).workflows[1]
+    edit(shop_root / "shop/pricing.py", '"4.90"', '"5.90"')
+    new = run_build([shop_root]).workflows[1]
+    assert new.status is Status.CREATED and new.path != old.path
+    helpers = sorted((out_of(shop_root) / "shop/pricing").glob("H_*.py"))
+    assert len(helpers) == 2
+    result = _python(
+        f"""
+        import importlib
+        for name in ({old.module!r}, {new.module!r}):
+            print(importlib.import_module(name).pricing.grand_total("10"))
+        """,
+        shop_root,
+    )
+    # The edited source only reaches the new version.
+    assert result.stdout.split() == ["14.90", "15.90"]
+
+
+def test_check_covers_helper_modules(shop_root: Path, run_build: Build) -> None:
+    run_build([shop_root])
+    (helper,) = (out_of(shop_root) / "shop/pricing").glob("H_*.py")
+    original = helper.read_text(encoding="utf-8")
+    helper.write_text(original.replace('"4.90"', '"0.00"'), encoding="utf-8")
+    report = run_build([shop_root], check=True)
+    assert [(p.kind, p.path) for p in report.problems] == [(ProblemKind.EDITED, helper)]
+    helper.unlink()
+    report = run_build([shop_root], check=True)
+    assert [(p.kind, p.path) for p in report.problems] == [(ProblemKind.MISSING, helper)]
+    assert "imports this generated helper module" in report.problems[0].message
+
+
+def test_every_effect_call_in_the_shop_is_stamped(shop_root: Path, run_build: Build) -> None:
+    from continuum.codegen.bindings import EFFECT_KINDS
+
+    report = run_build([shop_root])
+    for result in report.workflows:
+        tree = ast.parse(result.path.read_text(encoding="utf-8"))
+        calls = [
+            node
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in EFFECT_KINDS
+        ]
+        assert calls, result.workflow
+        for call in calls:
+            (command,) = [k.value for k in call.keywords if k.arg == "_command"]
+            kind, workflow, function, line, shape = ast.literal_eval(command)
+            assert (kind, workflow, function) == (
+                EFFECT_KINDS[call.func.id],
+                result.workflow,
+                f"{result.workflow.split(':')[1]}.run",
+            )
+            source_line = result.source.read_text(encoding="utf-8").splitlines()[line - 1]
+            assert call.func.id in source_line and len(shape) == 8
+
+
+def test_workflows_deriving_from_a_project_base_are_found(tmp_path: Path, run_build: Build) -> None:
+    root = write_project(
+        tmp_path / "src",
+        {
+            "app/base.py": """
+                from continuum import Workflow
+
+                class Base(Workflow):
+                    def run(self, x):
+                        return x
+            """,
+            # Never mentions continuum: admitted because it names a workflow found.
+            "app/flows.py": """
+                from app.base import Base
+
+                class Flow(Base):
+                    def run(self, x):
+                        return x + 1
+            """,
+        },
+    )
+    report = run_build([root])
+    assert report.exit_code == 0, report.problems
+    assert [r.workflow for r in report.workflows] == ["app.base:Base", "app.flows:Flow"]
+
+
+def test_explicit_path_inside_an_excluded_directory_is_built(tmp_path: Path) -> None:
+    from continuum.analyzer.config import Config
+    from continuum.codegen.api import build
+
+    # A scratch copy under .continuum/ (excluded by default) of the project root.
+    root = tmp_path / ".continuum" / "demo" / "examples"
+    write_project(
+        root,
+        {
+            "app/flows.py": "from continuum import Workflow\n\n\nclass Flow(Workflow):\n    pass\n",
+            "app/bad.py": BAD_FLOW,
+        },
+    )
+    report = build([root], config=Config(root=tmp_path))
+    # Both are found, and the analyzer sees them too: the bad one is refused.
+    assert {r.workflow: r.status for r in report.workflows} == {
+        "app.flows:Flow": Status.CREATED,
+        "app.bad:Clock": Status.REFUSED,
+    }
+    # Exclusions still apply below the named path.
+    assert not any("_continuum" in str(r.source) for r in report.workflows)

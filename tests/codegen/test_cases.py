@@ -18,8 +18,12 @@ from pathlib import Path
 import pytest
 
 from continuum.codegen.closure import find_workflow_classes
+from continuum.codegen.freeze import freeze_version
 from continuum.codegen.project import Project, read_module
-from continuum.codegen.version import plan_version, render_workflow_version
+from continuum.codegen.registry import OutputDir
+from continuum.codegen.version import plan_version
+
+from .conftest import GOLDEN_ROOT
 
 CASES = sorted((Path(__file__).parent / "cases").glob("*.py"))
 MARKER = "# output\n"
@@ -33,7 +37,8 @@ def generate(source: str, root: Path) -> str:
     module = read_module(root / "app/flows.py", root)
     project = Project(root)
     (class_name,) = find_workflow_classes(project, module)
-    text = render_workflow_version(plan_version(project, module, class_name), project)
+    out = OutputDir(root / "app/_continuum", "app._continuum")
+    text = freeze_version(plan_version(project, module, class_name), project, out).version.text
     body = text.split("\n", 4)[4]
     return _PYTHON.sub('"python": "<python>"', body)
 
@@ -56,6 +61,12 @@ def test_case_outputs_are_ruff_clean(tmp_path: Path) -> None:
     for case in CASES:
         output = case.read_text(encoding="utf-8").partition(MARKER)[2]
         (tmp_path / case.name).write_text(output, encoding="utf-8")
+    zoo = GOLDEN_ROOT / "zoo/flows.py"
+    project = Project(GOLDEN_ROOT)
+    out = OutputDir(tmp_path / "zoo/_continuum", "zoo._continuum")
+    rendered = freeze_version(plan_version(project, read_module(zoo), "ZooFlow"), project, out)
+    rendered = rendered.version.text
+    (tmp_path / "zoo_flow.py").write_text(rendered, encoding="utf-8")
     ruff = shutil.which("ruff", path=str(Path(sys.executable).parent))
     assert ruff is not None, "ruff is a dev dependency"
     result = subprocess.run(
@@ -65,7 +76,7 @@ def test_case_outputs_are_ruff_clean(tmp_path: Path) -> None:
             "--isolated",
             "--select=E,F,W,B,UP,SIM,RUF,I,N",
             "--ignore=E501",
-            "--config=lint.isort.known-first-party=['app']",
+            "--config=lint.isort.known-first-party=['app', 'zoo']",
             ".",
         ],
         capture_output=True,

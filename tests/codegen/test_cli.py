@@ -38,7 +38,9 @@ def test_check_build_check_inspect_cycle(in_scratch: Path) -> None:
 
     code, out, _ = invoke("build", src)
     assert code == 0
-    assert out.count("wrote ") == 2 and "build: ok, 2 workflows (2 created)" in out
+    assert out.count("wrote ") == 2
+    # 2 versions, 1 frozen pricing helper, the registry and 5 package __init__ files.
+    assert "build: ok, 2 workflows (2 created), 9 files written" in out
 
     flow = in_scratch / "shop/flows/orders.py"
     flow.write_text(flow.read_text().replace("hours(24)", "hours(12)"))
@@ -81,3 +83,25 @@ def test_out_option(in_scratch: Path, tmp_path: Path) -> None:
     assert (tmp_path / "generated/__init__.py").is_file()
     assert invoke("build", "--check", "--out", "generated", str(in_scratch))[0] == 0
     assert invoke("build", "--check", str(in_scratch))[0] == 1
+
+
+def test_progress_is_quiet_off_a_terminal() -> None:
+    from continuum.cli.build import PROGRESS_FROM, _progress
+
+    files = [Path(f"f{i}.py") for i in range(PROGRESS_FROM + 5)]
+    # Under pytest stderr is not a terminal: the files pass through untouched.
+    assert list(_progress(files)) == files
+
+
+def test_inspect_finds_a_workflow_deriving_from_a_project_base(tmp_path: Path) -> None:
+    from .conftest import write_project
+
+    root = write_project(
+        tmp_path / "src",
+        {
+            "app/base.py": "from continuum import Workflow\n\n\nclass Base(Workflow):\n    pass\n",
+            "app/flows.py": "from app.base import Base\n\n\nclass Flow(Base):\n    pass\n",
+        },
+    )
+    code, out, _ = invoke("inspect", "app.flows:Flow", str(root))
+    assert code == 0 and out.startswith("app.flows:Flow")

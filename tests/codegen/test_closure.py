@@ -196,3 +196,27 @@ def test_relative_imports_resolve_into_the_project(tmp_path: Path) -> None:
     closure = plan(tmp_path / "app/flows/orders.py", "Flow").closure
     assert ImportSpec("app.helpers", "double") in closure.imports
     assert ImportSpec("app", "helpers") in closure.imports
+
+
+def test_redefined_class_counts_once_and_the_last_definition_wins(tmp_path: Path) -> None:
+    write_project(
+        tmp_path,
+        {
+            "app/flows.py": """
+                from continuum import Workflow
+
+                class Flow(Workflow, version=1):
+                    def run(self, x):
+                        return 1
+
+                class Flow(Workflow, version=2):
+                    def run(self, x):
+                        return 2
+            """,
+        },
+    )
+    source = read_module(tmp_path / "app/flows.py")
+    assert find_workflow_classes(Project(tmp_path), source) == ["Flow"]
+    version = plan(tmp_path / "app/flows.py", "Flow")
+    assert version.options.version == 2
+    assert [source.tree.body[i].lineno for i in version.closure.frozen] == [8]

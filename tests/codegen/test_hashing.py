@@ -20,15 +20,36 @@ FLOWS = [("flows/orders.py", "OrderFlow"), ("flows/onboarding.py", "OnboardingFl
 
 #: Pinned hashes of the fixture copy of the shop (tests/codegen/fixtures/golden). A
 #: change here means every deployed workflow gets a new version: bump SCHEME_VERSION.
+#: The same on CPython 3.11, 3.12 and 3.13 (the zoo exercises match, except*, walrus,
+#: f-string formats, comprehensions, decorators and every constant type).
 GOLDEN = {
-    "OrderFlow": "79780cf8132f3bc8c9a57f01ecc5dba15186b55e1f6c7b9792de57e01a9d8321",
-    "OnboardingFlow": "de2872d7359101594f3531bbc3b0eec1ab647867e1489f73bd1d1fd784c7994a",
+    "shop/flows/orders.py:OrderFlow": (
+        "79780cf8132f3bc8c9a57f01ecc5dba15186b55e1f6c7b9792de57e01a9d8321"
+    ),
+    "shop/flows/onboarding.py:OnboardingFlow": (
+        "de2872d7359101594f3531bbc3b0eec1ab647867e1489f73bd1d1fd784c7994a"
+    ),
+    "zoo/flows.py:ZooFlow": "b5905e5d83215b1248a77a8065cc6324f60e7afcea4e81f5e563dff31a51d960",
 }
 
 
-@pytest.mark.parametrize(("relpath", "class_name"), FLOWS)
-def test_golden_hashes(relpath: str, class_name: str) -> None:
-    assert hash_of(GOLDEN_ROOT / "shop" / relpath, class_name) == GOLDEN[class_name]
+@pytest.mark.parametrize("where", sorted(GOLDEN))
+def test_golden_hashes(where: str) -> None:
+    relpath, class_name = where.split(":")
+    assert hash_of(GOLDEN_ROOT / relpath, class_name) == GOLDEN[where]
+
+
+def test_zoo_closure_keeps_helpers_and_names_activities() -> None:
+    kinds = {e.key: e.kind for e in plan(GOLDEN_ROOT / "zoo/flows.py", "ZooFlow").closure.entries}
+    assert {k for k, v in kinds.items() if v != "import"} == {
+        "zoo.flows:LIMITS",
+        "zoo.flows:PATTERN",
+        "zoo.flows:Point",
+        "zoo.flows:ZooFlow",
+        "zoo.flows:__future__",
+        "zoo.flows:classify",
+        "zoo.flows:total",
+    }
 
 
 def test_hashed_text_is_scheme_tagged_and_sorted() -> None:
@@ -162,3 +183,31 @@ def test_moving_definitions_keeps_the_hash(shop_root: Path) -> None:
     assert moved.index("def grand_total") < moved.index("def shipping_fee")
     path.write_text(moved, encoding="utf-8")
     assert hash_of(shop_root / "shop/flows/orders.py", "OrderFlow") == before
+
+
+def test_a_workflow_base_class_is_part_of_the_hash(tmp_path: Path) -> None:
+    from .conftest import write_project
+
+    root = write_project(
+        tmp_path,
+        {
+            "app/base.py": """
+                from continuum import Workflow
+
+                class Base(Workflow):
+                    def fee(self):
+                        return 1
+            """,
+            "app/flows.py": """
+                from app.base import Base
+
+                class Flow(Base):
+                    def run(self, x):
+                        return x + self.fee()
+            """,
+        },
+    )
+    before = hash_of(root / "app/flows.py", "Flow")
+    base = root / "app/base.py"
+    base.write_text(base.read_text().replace("return 1", "return 2"))
+    assert hash_of(root / "app/flows.py", "Flow") != before

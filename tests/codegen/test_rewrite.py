@@ -6,9 +6,14 @@ import ast
 import textwrap
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from continuum.codegen.bindings import EFFECT_KINDS
 from continuum.codegen.rewrite import freeze_statements, shape_hash
+
+from .conftest import EXAMPLE_SHOP
+from .reformat import reformat
 
 SOURCE = textwrap.dedent(
     """\
@@ -180,3 +185,37 @@ def test_effect_table_matches_the_public_api() -> None:
         and "_command" in inspect.signature(getattr(effects, name)).parameters
     }
     assert accepting == set(EFFECT_KINDS)
+
+
+def test_statement_indices_follow_ast_numbering() -> None:
+    source = (
+        "import os\na = 1; b = 2;  c = 3\nif a:\n    d = 4; e = 5\n\n\ndef f():\n    return b\n"
+    )
+    assert [type(s).__name__ for s in ast.parse(source).body] == [
+        "Import",
+        "Assign",
+        "Assign",
+        "Assign",
+        "If",
+        "FunctionDef",
+    ]
+    code = freeze_statements(source, indices=[2, 4, 5], workflow="a.b:F", class_name="F").code
+    assert code == "b = 2\n\n\nif a:\n    d = 4; e = 5\n\n\ndef f():\n    return b"
+
+
+def _identities(text: str) -> list[tuple[str, str, str]]:
+    index = [i for i, n in enumerate(ast.parse(text).body) if isinstance(n, ast.ClassDef)]
+    frozen = freeze_statements(text, indices=index, workflow="w:F", class_name="OrderFlow")
+    return [(c.kind, c.function, c.shape) for c in frozen.commands]
+
+
+ORDERS = (EXAMPLE_SHOP / "flows/orders.py").read_text(encoding="utf-8")
+
+
+@settings(max_examples=8, deadline=None)
+@given(seed=st.integers(min_value=0, max_value=2**32 - 1))
+def test_command_identities_ignore_formatting_except_lines(seed: int) -> None:
+    assert _identities(reformat(ORDERS, seed)) == EXPECTED_IDENTITIES
+
+
+EXPECTED_IDENTITIES = _identities(ORDERS)

@@ -22,3 +22,15 @@ def test_write_if_changed_only_writes_differences(tmp_path: Path) -> None:
     assert write_if_changed(target, "a\n") is False
     assert target.stat().st_mtime_ns == before
     assert write_if_changed(target, "b\n") is True and target.read_text() == "b\n"
+
+
+def test_write_new_without_hard_links(tmp_path: Path, monkeypatch) -> None:
+    def no_links(src: object, dst: object) -> None:
+        raise PermissionError("hard links not supported")
+
+    monkeypatch.setattr("os.link", no_links)
+    target = tmp_path / "V_y.py"
+    assert write_new(target, "one\n") is True
+    assert write_new(target, "two\n") is False
+    assert target.read_text() == "one\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["V_y.py"]

@@ -28,6 +28,11 @@ ALL_FLOWS = (
     flows.BadArgs,
     flows.Saga,
     flows.Gate,
+    flows.Chatty,
+    flows.Parent,
+    flows.Counter,
+    flows.Relay,
+    flows.QueuedGate,
 )
 
 
@@ -100,3 +105,22 @@ def drive(store: Store, registry: Registry) -> Driver:
             time.sleep(0.02)
 
     return run
+
+
+class CountingStore:
+    """Counts the store calls that reach the database (waiting on LISTEN does not)."""
+
+    def __init__(self, store) -> None:
+        self._store = store
+        self.calls: list[tuple[float, str]] = []
+
+    def __getattr__(self, name):
+        target = getattr(self._store, name)
+        if name == "wait_for_work" or not callable(target):
+            return target
+
+        def counted(*args, **kwargs):
+            self.calls.append((time.monotonic(), name))
+            return target(*args, **kwargs)
+
+        return counted

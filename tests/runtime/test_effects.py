@@ -295,12 +295,73 @@ def test_saga_compensation_runs_once(client, drive):
     assert [c["result"] for c in completed] == [{"id": "ch-o9"}, "refunded ch-o9"]
 
 
-def test_child_workflows_fail_clearly_until_supported(client, drive, tmp_path, registry):
-    from continuum.runtime.registry import Registry
-
+def test_child_workflows_start_wait_and_fail(client, drive, tmp_path, store):
     run_id = client.start(flows.Parent, {"log": str(tmp_path / "log")})
-    drive(run_id, reg=Registry.from_classes(flows.Parent, flows.Steps))
-    with pytest.raises(WorkflowFailedError) as info:
-        client.result(run_id)
-    assert info.value.error["type"] == "ContinuumError"
-    assert "run_child() is not supported yet" in info.value.error["message"]
+    drive()
+    children = [r for r in client.list_runs() if r.parent_id == run_id]
+    assert {r.workflow for r in children} == {
+        flows.Approval.__continuum_name__,
+        flows.Steps.__continuum_name__,
+        flows.Swallow.__continuum_name__,
+    }
+    approval = next(r for r in children if r.workflow == flows.Approval.__continuum_name__)
+    assert store.get_run(run_id).waiting_on == f"child:{approval.run_id}"
+    client.signal(approval.run_id, "decision", "x")
+    client.signal(approval.run_id, "decision", "y")
+    drive(run_id)
+    assert client.result(run_id) == [10, ["x", "y"], ["ChildError", "SuspendLeakError"]]
+    assert {r.correlation_id for r in children} == {store.get_run(run_id).correlation_id}
+    kinds_seen = kinds(client, run_id)
+    assert kinds_seen.count(journal.CHILD_STARTED) == 3
+    assert kinds_seen.count(journal.CHILD_FAILED) == 1
+
+
+def test_cancel_cascades_to_children(client, drive, tmp_path):
+    run_id = client.start(flows.Parent, {"log": str(tmp_path / "log")})
+    drive()
+    [approval] = [r for r in client.list_runs(workflow=flows.Approval) if r.parent_id == run_id]
+    client.cancel(run_id)
+    drive(run_id)
+    assert client.get_run(run_id).status == CANCELLED
+    assert client.get_run(approval.run_id).cancel_requested
+    drive(approval.run_id)
+    assert client.get_run(approval.run_id).status == CANCELLED
+
+
+def test_continue_as_new_chains_runs(client, drive):
+    first = client.start(flows.Counter, 0, attributes={"k": "v"})
+    drive()
+    assert client.result(first) == 3  # followed through the chain
+    chain = [r for r in client.list_runs(workflow=flows.Counter)]
+    assert sorted(r.status for r in chain) == ["completed", "continued", "continued", "continued"]
+    assert {r.correlation_id for r in chain} == {first}
+    assert all(r.attributes == {"k": "v"} for r in chain)
+    assert len(client.history(first)) == 1  # the successor starts a fresh journal
+
+
+def test_logger_is_silent_while_replaying(client, drive, caplog):
+    caplog.set_level("INFO", logger="continuum.workflow")
+    run_id = client.start(flows.Chatty, {})
+    outcomes = drive(run_id)
+    assert [o.status for o in outcomes] == ["suspended", COMPLETED]  # ran twice
+    messages = [r.getMessage() for r in caplog.records if r.name == "continuum.workflow"]
+    assert messages == ["before the timer", "after the timer"]
+
+
+def test_unencodable_activity_result_fails_without_retry(client, drive):
+    run_id = client.start(flows.Timeouts, {"calls": [["unencodable", [], {}]]})
+    drive(run_id)
+    assert client.result(run_id) == ["continuum.PayloadError"]
+    [failed] = payloads(client, run_id, journal.ACTIVITY_FAILED)
+    assert failed["attempts"] == 1 and "the result of activity" in failed["message"]
+
+
+def test_signal_to_a_continued_run_reaches_its_successor(client, drive):
+    first = client.start(flows.Relay, [])
+    drive()
+    client.signal(first, "go", "a")
+    drive()
+    assert client.get_run(first).status == "continued"
+    assert client.signal(first, "go", "b") is True  # forwarded to the successor
+    drive()
+    assert client.result(first) == ["a", "b"]

@@ -82,6 +82,15 @@ def test_as_root_the_server_runs_as_an_unprivileged_user(data_dir: Path) -> None
     assert (data_dir / "data").stat().st_uid != 0
 
 
+def test_a_running_server_without_its_state_file_is_adopted_not_duplicated(data_dir: Path) -> None:
+    ensure_embedded_server(data_dir)
+    before = read_server_state(data_dir)
+    assert before is not None
+    (data_dir / "server.json").unlink()
+    assert ensure_embedded_server(data_dir) == before.url
+    assert read_server_state(data_dir) == before
+
+
 def test_stop_then_ensure_restarts_with_the_data_kept(data_dir: Path) -> None:
     url = ensure_embedded_server(data_dir)
     with psycopg.connect(url, autocommit=True) as conn:

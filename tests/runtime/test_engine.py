@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -12,6 +13,7 @@ from continuum.runtime.errors import LeaseLostError
 from continuum.runtime.lease import LeaseHandle
 from continuum.runtime.registry import UNKNOWN_VERSION, Registry
 from continuum.runtime.store.base import DRIFTED, PENDING, NewRun
+from continuum.runtime.worker import Worker, WorkerOptions
 from tests.runtime.app import flows
 
 
@@ -91,3 +93,50 @@ def test_stale_lease_cannot_write(store, registry, client, tmp_path):
         store.finish(old, status="completed", result="1")
     assert execute_run(store, run, LeaseHandle(new), registry).status == "completed"
     assert [json.loads(e.payload)["result"] for e in client.history(run_id)] == [0, 10]
+
+
+def test_version_that_cannot_load_is_dropped_not_retried(client, drive, store):
+    registry = Registry()
+    registry.add(
+        {
+            "h-broken": {
+                "workflow": "x.y:Broken",
+                "module": "tests.runtime.app.no_such_module",
+                "entrypoint": "Broken",
+            }
+        },
+        {"x.y:Broken": "h-broken"},
+    )
+    run_id = client.start("x.y:Broken", {})
+
+    worker = Worker(store, registry, WorkerOptions(poll_interval=0.05, lease_seconds=5))
+    worker.start()
+    try:
+        deadline = time.monotonic() + 30
+        while registry.current:
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+    finally:
+        worker.stop()
+    assert (
+        registry.status_of(store.get_run(run_id).status, "h-broken", "x.y:Broken")
+        == UNKNOWN_VERSION
+    )
+    assert client.history(run_id) == []
+    assert worker.stats.runs_executed == 0  # released, not executed again and again
+
+
+def test_inline_activities_cost_one_commit_each_and_no_replay(store, registry, client, tmp_path):
+    from tests.runtime.conftest import CountingStore
+
+    client.start(flows.Steps, {"steps": 5, "log": str(tmp_path / "l")})
+    [(run, lease)] = store.claim_runs(
+        owner="t",
+        current_versions=registry.current,
+        known_versions=registry.known_versions,
+        limit=1,
+        lease_seconds=30,
+    )
+    counting = CountingStore(store)
+    assert execute_run(counting, run, LeaseHandle(lease), registry).status == "completed"
+    assert [name for _, name in counting.calls] == ["load_events"] + ["step"] * 5 + ["finish"]

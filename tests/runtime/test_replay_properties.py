@@ -52,7 +52,9 @@ def test_random_shapes_replay_to_the_same_result(ops, payloads):
             break
     result = client.result(run_id, timeout=5)
     assert len(result) == len(ops)
-    assert [r for r, op in zip(result, ops, strict=True) if op == "signal"] == payloads[: ops.count("signal")]
+    assert [r for r, op in zip(result, ops, strict=True) if op == "signal"] == payloads[
+        : ops.count("signal")
+    ]
     outcome, replica = replay(store, run_id)
     assert outcome.status == COMPLETED
     assert json.loads(replica.get_run(run_id).result) == json.loads(store.get_run(run_id).result)

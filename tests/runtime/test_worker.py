@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -9,7 +10,7 @@ from continuum.runtime.client import Client
 from continuum.runtime.registry import Registry
 from continuum.runtime.worker import Worker, WorkerOptions
 from tests.runtime.app import flows
-from tests.runtime.conftest import ALL_FLOWS
+from tests.runtime.conftest import ALL_FLOWS, CountingStore
 
 FAST = dict(lease_seconds=5.0, poll_interval=0.2, drain_timeout=2.0)
 
@@ -18,7 +19,9 @@ def test_worker_threads_run_many_runs_and_signals(pg_store, tmp_path: Path):
     client = Client(store=pg_store)
     registry = Registry.from_classes(*ALL_FLOWS)
     log = tmp_path / "log"
-    with Worker(pg_store, registry, WorkerOptions(concurrency=4, queues=("default", "remote"), **FAST)) as worker:
+    with Worker(
+        pg_store, registry, WorkerOptions(concurrency=4, queues=("default", "remote"), **FAST)
+    ) as worker:
         steps = [client.start(flows.Steps, {"steps": 3, "log": str(log)}) for _ in range(8)]
         approval = client.start(flows.Approval, {"timeout": None})
         queued = client.start(flows.Queued, {"x": 4})
@@ -52,3 +55,59 @@ def test_tasks_wait_for_a_worker_serving_their_queue(pg_store):
     with Worker(pg_store, registry, WorkerOptions(queues=(), **FAST)):
         # ...and a workflow worker journals its result.
         assert client.result(run_id, timeout=60) == ["local", 2]
+
+
+def test_cancel_stops_a_busy_run_at_its_next_effect(pg_store, tmp_path: Path, monkeypatch):
+    monkeypatch.setenv("CONTINUUM_TEST_STEP_PAUSE", "0.05")
+    client = Client(store=pg_store)
+    registry = Registry.from_classes(*ALL_FLOWS)
+    options = WorkerOptions(lease_seconds=0.6, poll_interval=0.2, drain_timeout=2.0)
+    with Worker(pg_store, registry, options):
+        run_id = client.start(flows.Steps, {"steps": 200, "log": str(tmp_path / "log")})
+        deadline = time.monotonic() + 30
+        while not client.history(run_id):
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        client.cancel(run_id)
+        deadline = time.monotonic() + 30
+        while client.get_run(run_id).status != "cancelled":
+            assert time.monotonic() < deadline, client.get_run(run_id)
+            time.sleep(0.05)
+    assert 0 < len(client.history(run_id)) < 200
+
+
+def test_idle_worker_makes_at_most_one_query_per_second(pg_store):
+    counting = CountingStore(pg_store)
+    worker = Worker(counting, Registry.from_classes(*ALL_FLOWS), WorkerOptions())  # defaults
+    started = time.monotonic()
+    worker.start()
+    try:
+        time.sleep(5.0)
+    finally:
+        worker.stop()
+    steady = [name for at, name in counting.calls if started + 1.0 <= at < started + 5.0]
+    assert len(steady) <= 4, counting.calls  # 4 s window
+    assert {name for _, name in counting.calls} <= {"claim_runs", "claim_tasks"}
+
+
+def test_long_queued_task_keeps_its_lease(pg_store, tmp_path: Path):
+    """A task running longer than the lease is renewed, not taken over by another worker."""
+    client = Client(store=pg_store)
+    registry = Registry.from_classes(flows.QueuedGate)
+    gate = tmp_path / "gate"
+    options = WorkerOptions(queues=("remote",), lease_seconds=1.0, poll_interval=0.1)
+    with Worker(pg_store, registry, options) as one, Worker(pg_store, registry, options) as two:
+        run_id = client.start(flows.QueuedGate, {"path": str(gate)})
+        deadline = time.monotonic() + 30
+        while one.stats.tasks_executed + two.stats.tasks_executed == 0:
+            task = pg_store.get_task(run_id, 1)
+            if task is not None and task.status == "leased":
+                break
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        time.sleep(3.0)  # three lease lengths
+        gate.write_text("open")
+        assert client.result(run_id, timeout=60) == "opened"
+    [_, completed] = client.history(run_id)
+    assert json.loads(completed.payload)["attempt"] == 1
+    assert one.stats.tasks_executed + two.stats.tasks_executed == 1

@@ -36,14 +36,36 @@ class Workers:
         self.logs = logs
         self.procs: list[subprocess.Popen[bytes]] = []
 
-    def spawn(self, *extra: str, lease: float = 2.0, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    def spawn(
+        self, *extra: str, lease: float = 2.0, env: dict[str, str] | None = None
+    ) -> subprocess.Popen[bytes]:
         log = (self.logs / f"worker-{len(self.procs)}.log").open("wb")
         cmd = [
-            sys.executable, "-m", "continuum", "-v", "worker",
-            "--registry", REGISTRY, "--path", str(ROOT),
-            "--database-url", self.database_url, "--schema", self.schema, "--no-migrate",
-            "--lease-seconds", str(lease), "--poll-interval", "0.2", "--concurrency", "4",
-            "--queues", "default,remote", "--drain-timeout", "0.5", *extra,
+            sys.executable,
+            "-m",
+            "continuum",
+            "-v",
+            "worker",
+            "--registry",
+            REGISTRY,
+            "--path",
+            str(ROOT),
+            "--database-url",
+            self.database_url,
+            "--schema",
+            self.schema,
+            "--no-migrate",
+            "--lease-seconds",
+            str(lease),
+            "--poll-interval",
+            "0.2",
+            "--concurrency",
+            "4",
+            "--queues",
+            "default,remote",
+            "--drain-timeout",
+            "0.5",
+            *extra,
         ]
         proc = subprocess.Popen(
             cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}
@@ -83,7 +105,11 @@ def wait_for(predicate: Callable[[], bool], what: str, deadline: float = 60.0) -
 
 
 def completed_results(client: Client, run_id: str) -> list[int]:
-    return [json.loads(e.payload)["result"] for e in client.history(run_id) if e.kind == "activity_completed"]
+    return [
+        json.loads(e.payload)["result"]
+        for e in client.history(run_id)
+        if e.kind == "activity_completed"
+    ]
 
 
 def test_sigkill_at_random_points_loses_and_duplicates_no_result(
@@ -128,7 +154,9 @@ def test_sigkill_at_random_points_loses_and_duplicates_no_result(
     assert all(len(k) == 1 for k in keys.values())  # every re-execution saw the same key
 
 
-def test_paused_worker_past_its_lease_cannot_write(workers: Workers, pg_client: Client, tmp_path: Path):
+def test_paused_worker_past_its_lease_cannot_write(
+    workers: Workers, pg_client: Client, tmp_path: Path
+):
     gate = tmp_path / "gate"
     first = workers.spawn()
     run_id = pg_client.start("tests.runtime.app.flows:Gate", {"path": str(gate)})
@@ -140,7 +168,9 @@ def test_paused_worker_past_its_lease_cannot_write(workers: Workers, pg_client: 
     wait_for(lambda: pg_client.get_run(run_id).status == COMPLETED, "worker B to finish the run")
     history = [(e.seq, e.kind, e.payload) for e in pg_client.history(run_id)]
     first.send_signal(signal.SIGCONT)  # A wakes up inside the gate, finds it open, tries to write
-    wait_for(lambda: "lease lost" in Path(first.log_path).read_text(), "worker A to see its lease lost")
+    wait_for(
+        lambda: "lease lost" in Path(first.log_path).read_text(), "worker A to see its lease lost"
+    )
     assert [(e.seq, e.kind, e.payload) for e in pg_client.history(run_id)] == history
     assert pg_client.result(run_id) == ["before", "opened"]
     assert len(history) == 2
@@ -153,12 +183,20 @@ def test_timer_survives_a_worker_restart(workers: Workers, pg_client: Client):
     first.kill()
     first.wait(timeout=10)
     workers.spawn()
-    wait_for(lambda: pg_client.get_run(run_id).status in TERMINAL, "the timer to fire on the new worker")
+    wait_for(
+        lambda: pg_client.get_run(run_id).status in TERMINAL, "the timer to fire on the new worker"
+    )
     assert pg_client.result(run_id) == "woke"
-    assert [e.kind for e in pg_client.history(run_id)] == ["timer_started", "timer_fired", "activity_completed"]
+    assert [e.kind for e in pg_client.history(run_id)] == [
+        "timer_started",
+        "timer_fired",
+        "activity_completed",
+    ]
 
 
-def test_sigterm_releases_running_runs_and_exits(workers: Workers, pg_client: Client, tmp_path: Path):
+def test_sigterm_releases_running_runs_and_exits(
+    workers: Workers, pg_client: Client, tmp_path: Path
+):
     gate = tmp_path / "gate"
     first = workers.spawn(lease=120.0)  # without a release, nobody could take the run for 2 min
     run_id = pg_client.start("tests.runtime.app.flows:Gate", {"path": str(gate)})
@@ -168,13 +206,38 @@ def test_sigterm_releases_running_runs_and_exits(workers: Workers, pg_client: Cl
     assert "stopped" in Path(first.log_path).read_text()
     gate.write_text("open")
     workers.spawn()
-    wait_for(lambda: pg_client.get_run(run_id).status in TERMINAL, "another worker to finish the run")
+    wait_for(
+        lambda: pg_client.get_run(run_id).status in TERMINAL, "another worker to finish the run"
+    )
     assert pg_client.result(run_id) == ["before", "opened"]
     assert [e.seq for e in pg_client.history(run_id)] == [1, 2]
 
 
 def test_idle_worker_stops_on_sigint(workers: Workers):
     proc = workers.spawn()
-    time.sleep(1.0)
+    wait_for(lambda: "started" in Path(proc.log_path).read_text(), "the worker to start")
     proc.send_signal(signal.SIGINT)
     assert proc.wait(timeout=30) == 0
+
+
+def test_queued_task_of_a_killed_worker_is_retried_elsewhere(
+    workers: Workers, pg_client: Client, tmp_path: Path
+):
+    gate = tmp_path / "gate"
+    first = workers.spawn()
+    run_id = pg_client.start("tests.runtime.app.flows:QueuedGate", {"path": str(gate)})
+    wait_for(lambda: pg_client.store.get_task(run_id, 1) is not None, "the task to be queued")
+    wait_for(
+        lambda: pg_client.store.get_task(run_id, 1).status == "leased", "a worker to take the task"
+    )
+    first.kill()
+    first.wait(timeout=10)
+    gate.write_text("open")
+    workers.spawn()
+    wait_for(
+        lambda: pg_client.get_run(run_id).status in TERMINAL, "the task to run again elsewhere"
+    )
+    assert pg_client.result(run_id) == "opened"
+    events = pg_client.history(run_id)
+    assert [e.kind for e in events] == ["activity_scheduled", "activity_completed"]
+    assert json.loads(events[-1].payload)["attempt"] == 2  # the killed attempt counted

@@ -1,8 +1,12 @@
 """CN301–CN305: misuse of the workflow API.
 
-CN301 activity target a worker cannot import, CN304 child workflow not given a class and
-CN305 ``async def`` are found here; CN302 (effect outside workflow code) and CN303
-(undeclared signal) need the reachability pass, which reads the recorded effect calls.
+Found here: CN301 (activity or ``compensate=`` target a worker cannot import: a lambda,
+a function defined inside the workflow, a method bound to ``self`` or a local object, a
+computed value), CN304 for literal/lambda child workflows and CN305 (``async def``). The
+reachability pass reads the recorded effect calls for the rest: CN302 (an effect called
+at import time, or inside a project function used as an activity target), CN303 (an
+``await_signal`` name missing from the class's literal ``signals=[...]``) and CN304 when
+the child resolves to a project function or a class that is not a workflow.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from __future__ import annotations
 import libcst as cst
 
 from .. import denylist
-from ..engine import code_of
+from ..cst_helpers import code_of
 from ..rule import Invalid, Rule, Valid, workflow
 
 _IMPORTABLE = (
@@ -69,7 +73,7 @@ class ApiUsage(Rule):
 
     def _check_target(self, target: cst.BaseExpression) -> None:
         frame = self.ctx.frame
-        assert frame is not None  # noqa: S101 - only called inside a frame
+        assert frame is not None
         label = code_of(target)
         reason = ""
         if isinstance(target, cst.Lambda):
@@ -110,41 +114,86 @@ class ApiUsage(Rule):
             | cst.Tuple,
         ):
             return True
-        if isinstance(expr, cst.Name) and expr.value in (self.ctx.frame.nested_defs if self.ctx.frame else ()):
-            return True
-        return False
+        frame = self.ctx.frame
+        return isinstance(expr, cst.Name) and frame is not None and expr.value in frame.nested_defs
 
-    VALID = [
+    VALID = (
         Valid(workflow("return activity(charge, order)", "def charge(order):\n    return order")),
-        Valid(workflow("return activity(payments.charge, order, compensate=payments.refund)",
-                       "from shop import payments"),
-              files={"shop/__init__.py": "", "shop/payments.py": "def charge(o): ...\ndef refund(o): ...\n"}),
-        Valid(workflow("return run_child(Child, order)",
-                       "from continuum import run_child\n\nclass Child(Workflow):\n    def run(self, x):\n        return x")),
-        Valid(workflow("return await_signal('approve')", "from continuum import await_signal",
-                       keywords="signals=['approve']")),
+        Valid(
+            workflow(
+                "return activity(payments.charge, order, compensate=payments.refund)",
+                "from shop import payments",
+            ),
+            files={
+                "shop/__init__.py": "",
+                "shop/payments.py": "def charge(o): ...\ndef refund(o): ...\n",
+            },
+        ),
+        Valid(
+            workflow(
+                "return run_child(Child, order)",
+                "from continuum import run_child\n\nclass Child(Workflow):\n    def run(self, x):\n        return x",
+            )
+        ),
+        Valid(
+            workflow(
+                "return await_signal('approve')",
+                "from continuum import await_signal",
+                keywords="signals=['approve']",
+            )
+        ),
         Valid(workflow("return await_signal('anything')", "from continuum import await_signal")),
-        Valid(workflow("return helper(order)",
-                       "from continuum import timer\n\ndef helper(o):\n    timer(5)\n    return o")),
-    ]
-    INVALID = [
+        Valid(
+            workflow(
+                "return helper(order)",
+                "from continuum import timer\n\ndef helper(o):\n    timer(5)\n    return o",
+            )
+        ),
+    )
+    INVALID = (
         Invalid(workflow("return activity(lambda: 1)"), "CN301"),
         Invalid(workflow("def inner():\n    return 1\nreturn activity(inner)"), "CN301"),
         Invalid(workflow("return activity(self.step)"), "CN301"),
         Invalid(workflow("client = make()\nreturn activity(client.fetch)", "make = dict"), "CN301"),
         Invalid(workflow("return 1", "from continuum import timer\ntimer(5)"), "CN302"),
         Invalid(
-            workflow("return activity(step, order)",
-                     "from continuum import timer\n\ndef step(o):\n    timer(5)\n    return o"),
+            workflow(
+                "return activity(step, order)",
+                "from continuum import timer\n\ndef step(o):\n    timer(5)\n    return o",
+            ),
             "CN302",
         ),
-        Invalid(workflow("return await_signal('aprove')", "from continuum import await_signal",
-                         keywords="signals=['approve']"), "CN303"),
-        Invalid(workflow("return start_child('shop.flows:Child', order)",
-                         "from continuum import start_child"), "CN304"),
+        Invalid(
+            workflow(
+                "return await_signal('aprove')",
+                "from continuum import await_signal",
+                keywords="signals=['approve']",
+            ),
+            "CN303",
+        ),
+        Invalid(
+            workflow(
+                "return start_child('shop.flows:Child', order)", "from continuum import start_child"
+            ),
+            "CN304",
+        ),
+        Invalid(
+            workflow(
+                "return run_child(helper, order)",
+                "from continuum import run_child\n\ndef helper(o):\n    return o",
+            ),
+            "CN304",
+        ),
+        Invalid(
+            workflow(
+                "return run_child(Plain, order)",
+                "from continuum import run_child\n\nclass Plain:\n    pass",
+            ),
+            "CN304",
+        ),
         Invalid(
             "from continuum import Workflow\n\n\nclass Flow(Workflow):\n"
             "    async def run(self, order):\n        return order\n",
             "CN305",
         ),
-    ]
+    )

@@ -18,14 +18,25 @@ class Compensation(Rule):
 
     CODES = ("CN204",)
 
-    VALID = [
-        Valid(workflow("activity(step, order, compensate=undo)\nactivity(step, order, "
-                       "compensate=None)\ncompensate_all()", _IMPORTS)),
+    VALID = (
+        Valid(
+            workflow(
+                "activity(step, order, compensate=undo)\nactivity(step, order, "
+                "compensate=None)\ncompensate_all()",
+                _IMPORTS,
+            )
+        ),
         Valid(workflow("ref = activity(step, order, compensate=undo)\ncompensate(ref)", _IMPORTS)),
         Valid(workflow("activity(step, order)\nreturn 1", _IMPORTS)),
-    ]
-    INVALID = [
-        Invalid(workflow("activity(step, order, compensate=undo)\nactivity(step, order)\n"
-                         "compensate_all()", _IMPORTS), "CN204", line=11),
+    )
+    INVALID = (
+        Invalid(
+            workflow(
+                "activity(step, order, compensate=undo)\nactivity(step, order)\ncompensate_all()",
+                _IMPORTS,
+            ),
+            "CN204",
+            line=11,
+        ),
         Invalid(workflow("activity(step, order, compensate=undo)\nreturn 1", _IMPORTS), "CN204"),
-    ]
+    )

@@ -9,22 +9,9 @@ from __future__ import annotations
 import libcst as cst
 
 from .. import denylist
-from ..engine import code_of
+from ..cst_helpers import code_of
+from ..denylist import REASONS
 from ..rule import Invalid, Rule, Valid, workflow
-
-#: Why each code breaks replay (the start of the message).
-REASONS = {
-    "CN101": "reads the clock, which differs on replay",
-    "CN102": "uses randomness that is not replayed",
-    "CN103": "produces an identity that differs per process",
-    "CN104": "blocks the worker instead of using a durable timer",
-    "CN105": "reads the host environment, which differs between workers",
-    "CN106": "does I/O that is repeated on every replay",
-    "CN107": "uses the network or an external client from workflow code",
-    "CN108": "starts concurrent work whose order is not replayable",
-    "CN109": "changes process-global state shared by every run on the worker",
-    "CN112": "is forbidden by extra-forbidden in [tool.continuum]",
-}
 
 
 def _positional(call: cst.Call) -> int:
@@ -43,14 +30,33 @@ class DenylistedCalls(Rule):
         names = ctx.resolver.names(node.func)
         if not names:
             return
+        if names == ["builtins.getattr"]:
+            self._literal_getattr(node)
         args = _positional(node) + sum(1 for a in node.args if a.keyword is not None)
         for name in names:
-            if name in denylist.SEEDABLE and args > 0:
+            if (
+                (name in denylist.SEEDABLE and args > 0)
+                or (name in denylist.CLOCK_WHEN_NO_ARG and _positional(node) >= 1)
+                or (name in denylist.CLOCK_WHEN_ONE_ARG and _positional(node) >= 2)
+            ):
                 ctx.cleared.add(id(node.func))
-            elif name in denylist.CLOCK_WHEN_NO_ARG and _positional(node) >= 1:
-                ctx.cleared.add(id(node.func))
-            elif name in denylist.CLOCK_WHEN_ONE_ARG and _positional(node) >= 2:
-                ctx.cleared.add(id(node.func))
+
+    def _literal_getattr(self, node: cst.Call) -> None:
+        """``getattr(time, "time")`` names ``time.time`` as surely as ``time.time`` does."""
+        args = [a.value for a in node.args if a.keyword is None]
+        if len(args) < 2 or not isinstance(args[1], cst.SimpleString):
+            return
+        attr = args[1].evaluated_value
+        if not isinstance(attr, str):
+            return
+        for base in self.ctx.resolver.names(args[0]):
+            name = f"{base}.{attr}"
+            hit = self.ctx.resolver.settings.denied(name)
+            if hit is not None:
+                label = code_of(node)
+                message = f"`{label}` is `{name}`, which {REASONS.get(hit[1], 'is forbidden')}"
+                self.report(node, hit[1], label, message, hint=hit[2], target=name)
+                return
 
     def visit_Name(self, node: cst.Name) -> None:
         self._check(node)
@@ -91,7 +97,7 @@ class DenylistedCalls(Rule):
                 out.append(method)
         return out
 
-    VALID = [
+    VALID = (
         Valid(workflow("return continuum.now()", "import continuum")),
         Valid(workflow("rng = random.Random(42)\nreturn rng.random()", "import random")),
         Valid(workflow("return time.strftime('%Y', time.gmtime(0))", "import time")),
@@ -102,18 +108,27 @@ class DenylistedCalls(Rule):
             "    def run(self, random, time):\n        return random.random() + time.time()\n"
         ),
         Valid(workflow("return os.path.join('a', order['id'])", "import os")),
-        Valid(workflow("return datetime(2020, 1, 1) + timedelta(days=1)",
-                       "from datetime import datetime, timedelta")),
+        Valid(
+            workflow(
+                "return datetime(2020, 1, 1) + timedelta(days=1)",
+                "from datetime import datetime, timedelta",
+            )
+        ),
         Valid(workflow("return secrets.compare_digest(order['a'], order['b'])", "import secrets")),
         Valid(workflow("x: time.struct_time = order['t']\nreturn x", "import time")),
         Valid(workflow("return activity(time.sleep, 5)", "import time")),
         Valid(workflow("return continuum.side_effect(time.time)", "import continuum, time")),
-        Valid(workflow("return continuum.side_effect(lambda: random.random())",
-                       "import continuum, random")),
-    ]
-    INVALID = [
+        Valid(
+            workflow(
+                "return continuum.side_effect(lambda: random.random())", "import continuum, random"
+            )
+        ),
+    )
+    INVALID = (
         Invalid(workflow("return time.time()", "import time"), "CN101", line=7),
-        Invalid(workflow("return t.monotonic()", "import time as t"), "CN101", message="time.monotonic"),
+        Invalid(
+            workflow("return t.monotonic()", "import time as t"), "CN101", message="time.monotonic"
+        ),
         Invalid(workflow("return dt.now()", "from datetime import datetime as dt"), "CN101"),
         Invalid(workflow("return date.today()", "from datetime import date"), "CN101"),
         Invalid(workflow("f = t.time\nreturn f()", "import time as t"), "CN101"),
@@ -121,6 +136,7 @@ class DenylistedCalls(Rule):
         Invalid(workflow("return time.localtime()", "import time"), "CN101"),
         Invalid(workflow("return time.strftime('%Y')", "import time"), "CN101"),
         Invalid(workflow("return random.randint(1, 6)", "import random"), "CN102"),
+        Invalid(workflow("return getattr(t, 'time')()", "import time as t"), "CN101"),
         Invalid(workflow("return choice(order)", "from random import choice"), "CN102"),
         Invalid(workflow("return random.Random().random()", "import random"), "CN102"),
         Invalid(workflow("return secrets.token_hex(8)", "import secrets"), "CN102"),
@@ -139,7 +155,9 @@ class DenylistedCalls(Rule):
         Invalid(workflow("logging.info('x')", "import logging"), "CN106"),
         Invalid(workflow("return Path('x').read_text()", "from pathlib import Path"), "CN106"),
         Invalid(workflow("return requests.get('http://x')", "import requests"), "CN107"),
-        Invalid(workflow("return urlopen('http://x')", "from urllib.request import urlopen"), "CN107"),
+        Invalid(
+            workflow("return urlopen('http://x')", "from urllib.request import urlopen"), "CN107"
+        ),
         Invalid(workflow("threading.Thread(target=print).start()", "import threading"), "CN108"),
         Invalid(workflow("subprocess.run(['ls'])", "import subprocess"), "CN108"),
         Invalid(workflow("asyncio.gather()", "import asyncio"), "CN108"),
@@ -156,4 +174,4 @@ class DenylistedCalls(Rule):
             "CN112",
             config={"extra_forbidden": (("stripe", "charge in an activity"),)},
         ),
-    ]
+    )

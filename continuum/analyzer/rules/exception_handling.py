@@ -8,7 +8,6 @@ in ``finally`` discards it. A handler that re-raises with a bare ``raise`` is fi
 from __future__ import annotations
 
 import libcst as cst
-import libcst.matchers as m
 
 from ..rule import Invalid, Rule, Valid, workflow
 
@@ -19,10 +18,23 @@ _HINT_201 = (
 _HINT_FINALLY = "move the return/break/continue out of the finally block"
 
 
+class _BareRaise(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.found = False
+
+    def visit_Raise(self, node: cst.Raise) -> None:
+        if node.exc is None:
+            self.found = True
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False  # a raise in a nested def does not re-raise this exception
+
+
 def _reraises(handler: cst.ExceptHandler) -> bool:
     """Whether the handler body contains a bare ``raise`` (not inside a nested def)."""
-    found = m.findall(handler.body, m.Raise(exc=None))
-    return bool(found)
+    visitor = _BareRaise()
+    handler.body.visit(visitor)
+    return visitor.found
 
 
 class _Jumps(cst.CSTVisitor):
@@ -82,8 +94,13 @@ class ExceptionHandling(Rule):
             return
         caught = self._caught(node.type)
         if node.type is None:
-            self.report(node, "CN201", "except:", "bare `except:` can swallow the runtime's Suspend",
-                        hint=_HINT_201)
+            self.report(
+                node,
+                "CN201",
+                "except:",
+                "bare `except:` can swallow the runtime's Suspend",
+                hint=_HINT_201,
+            )
         elif "builtins.BaseException" in caught:
             self.report(
                 node,
@@ -131,22 +148,32 @@ class ExceptionHandling(Rule):
                 hint=_HINT_FINALLY,
             )
 
-    VALID = [
+    VALID = (
         Valid(workflow("try:\n    return 1\nexcept ValueError:\n    return 2")),
         Valid(workflow("try:\n    return 1\nexcept BaseException:\n    cleanup = 1\n    raise")),
         Valid(workflow("try:\n    return 1\nexcept:\n    raise")),
         Valid(workflow("try:\n    x = 1\nfinally:\n    for i in order:\n        break\nreturn x")),
-        Valid(workflow("with suppress(KeyError):\n    return order['x']", "from contextlib import suppress")),
-    ]
-    INVALID = [
+        Valid(
+            workflow(
+                "with suppress(KeyError):\n    return order['x']", "from contextlib import suppress"
+            )
+        ),
+    )
+    INVALID = (
         Invalid(workflow("try:\n    return 1\nexcept:\n    return 2"), "CN201", line=9),
         Invalid(workflow("try:\n    return 1\nexcept BaseException:\n    return 2"), "CN201"),
-        Invalid(workflow("try:\n    return 1\nexcept (ValueError, BaseException):\n    return 2"), "CN201"),
+        Invalid(
+            workflow("try:\n    return 1\nexcept (ValueError, BaseException):\n    return 2"),
+            "CN201",
+        ),
         Invalid(
             workflow("with contextlib.suppress(BaseException):\n    return 1", "import contextlib"),
             "CN201",
         ),
         Invalid(workflow("try:\n    x = 1\nfinally:\n    return 2"), "CN201"),
         Invalid(workflow("try:\n    return 1\nexcept Exception:\n    return 2"), "CN202"),
-        Invalid(workflow("for i in order:\n    try:\n        x = 1\n    finally:\n        continue"), "CN201"),
-    ]
+        Invalid(
+            workflow("for i in order:\n    try:\n        x = 1\n    finally:\n        continue"),
+            "CN201",
+        ),
+    )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..engine import code_of
+from ..cst_helpers import code_of
 from ..rule import Invalid, Rule, Valid, workflow
 
 _MUTATORS = frozenset(
@@ -99,10 +99,9 @@ class GlobalState(Rule):
     def _check_target(self, node: cst.CSTNode, target: cst.BaseExpression) -> None:
         if self.ctx.frame is None:
             return
-        if isinstance(target, cst.Subscript) and self._module_global(target):
-            pass
-        elif isinstance(target, cst.Attribute) and (
-            self._module_global(target) or self._imported_module(target.value)
+        if (isinstance(target, cst.Subscript) and self._module_global(target)) or (
+            isinstance(target, cst.Attribute)
+            and (self._module_global(target) or self._imported_module(target.value))
         ):
             pass
         else:
@@ -123,25 +122,29 @@ class GlobalState(Rule):
     def visit_Del(self, node: cst.Del) -> None:
         self._check_target(node.target, node.target)
 
-    VALID = [
+    VALID = (
         Valid(workflow("items = []\nitems.append(order)\nreturn items")),
         Valid(workflow("return LIMIT * 2", "LIMIT = 10")),
         Valid(workflow("return dict(DEFAULTS, **order)", "DEFAULTS = {'a': 1}")),
         Valid(workflow("self.total = 1\nreturn self.total")),
-    ]
-    INVALID = [
-        Invalid(
-            workflow("global COUNT\nCOUNT = COUNT + 1\nreturn COUNT", "COUNT = 0"), "CN109"
-        ),
+    )
+    INVALID = (
+        Invalid(workflow("global COUNT\nCOUNT = COUNT + 1\nreturn COUNT", "COUNT = 0"), "CN109"),
         Invalid(workflow("CACHE[order['id']] = order\nreturn 1", "CACHE = {}"), "CN109"),
         Invalid(workflow("SEEN.append(order)\nreturn 1", "SEEN = []"), "CN109"),
-        Invalid(workflow("settings.DEBUG = True", "import settings"), "CN109",
-                files={"settings.py": "DEBUG = False\n"}),
+        Invalid(
+            workflow("settings.DEBUG = True", "import settings"),
+            "CN109",
+            files={"settings.py": "DEBUG = False\n"},
+        ),
         Invalid(workflow("return REGION", "import os\nREGION = os.environ['REGION']"), "CN110"),
         Invalid(workflow("return START", "import time\nSTART = time.time()"), "CN110"),
         Invalid(
             workflow("return config.REGION", "from shop import config"),
             "CN110",
-            files={"shop/__init__.py": "", "shop/config.py": "import os\nREGION = os.getenv('R')\n"},
+            files={
+                "shop/__init__.py": "",
+                "shop/config.py": "import os\nREGION = os.getenv('R')\n",
+            },
         ),
-    ]
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..engine import code_of
+from ..cst_helpers import code_of
 from ..rule import Invalid, Rule, Valid, workflow
 
 _HINT = "iterate `sorted(...)` of the set instead"
@@ -78,18 +78,17 @@ class SetIteration(Rule):
         if any(isinstance(t.target, cst.Tuple | cst.List) for t in node.targets):
             self._flag(node.value, node.value, "unpacking")
 
-    VALID = [
+    VALID = (
         Valid(workflow("for x in sorted({'a', 'b'}):\n    activity(print, x)")),
         Valid(workflow("s = {'a'}\nreturn 'a' in s")),
         Valid(workflow("s = set(order)\ns = sorted(s)\nfor x in s:\n    pass")),
         Valid(workflow("for k in {'a': 1}:\n    pass")),
-    ]
-    INVALID = [
+    )
+    INVALID = (
         Invalid(workflow("for x in {'a', 'b'}:\n    pass"), "CN206"),
         Invalid(workflow("return [x for x in set(order)]"), "CN206"),
         Invalid(workflow("s = frozenset(order)\nreturn list(s)"), "CN206"),
         Invalid(workflow("return ','.join({x for x in order})"), "CN206"),
         Invalid(workflow("a, b = {1, 2}\nreturn a"), "CN206"),
         Invalid(workflow("s = set(order)\nreturn s.pop()"), "CN206"),
-    ]
-
+    )

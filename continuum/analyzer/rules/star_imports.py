@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..engine import code_of
+from ..cst_helpers import code_of
 from ..resolve import absolutize
 from ..rule import Invalid, Rule, Valid, workflow
 
@@ -31,11 +31,11 @@ class StarImports(Rule):
             at_module=True,
         )
 
-    VALID = [
+    VALID = (
         Valid(workflow("return floor(order['n'])", "from math import *")),
         Valid(workflow("return 1", "from time import gmtime")),
-    ]
-    INVALID = [
+    )
+    INVALID = (
         Invalid(workflow("return 1", "from time import *"), "CN111", line=2),
         Invalid(workflow("return randint(1, 2)", "from random import *"), "CN111"),
-    ]
+    )

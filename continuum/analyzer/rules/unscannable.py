@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..engine import code_of
+from ..cst_helpers import code_of
 from ..rule import Invalid, Rule, Valid, workflow
 
 
@@ -46,10 +46,10 @@ class Unscannable(Rule):
             )
             return
 
-    VALID = [
+    VALID = (
         Valid(workflow("return activity(stripe.Charge.create, order)", "import stripe")),
         Valid(workflow("return json.dumps(order)", "import json")),
-    ]
-    INVALID = [
+    )
+    INVALID = (
         Invalid(workflow("return pydantic_core.to_json(order)", "import pydantic_core"), "CN205"),
-    ]
+    )

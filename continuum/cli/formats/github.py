@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from ...analyzer.diagnostics import Diagnostic, Severity
-from ._common import headline, message_without_chain, plural, summary_line
+from ._common import headline, message_without_chain, summary_line
 
 #: GitHub shows at most this many annotations per level and step and drops the rest.
 ANNOTATIONS_PER_LEVEL = 10
@@ -72,7 +72,7 @@ def render_github(diagnostics: Iterable[Diagnostic]) -> str:
         hidden = shown[severity] - ANNOTATIONS_PER_LEVEL
         if hidden > 0:
             lines.append(
-                f"::notice title=continuum::{escape_data(plural(hidden, str(severity)))} more "
+                f"::notice title=continuum::{hidden} more {severity}{'' if hidden == 1 else 's'} "
                 "not shown as annotations (GitHub shows at most 10 per level); they are listed "
                 "in the log above. Upload SARIF for the complete list: "
                 "continuum check --output-format sarif --output-file continuum.sarif"

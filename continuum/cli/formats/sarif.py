@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from functools import cache
-from importlib import metadata
 from typing import Any
 from urllib.parse import quote
 
@@ -28,6 +27,8 @@ def project_url() -> str | None:
     SARIF's ``informationUri`` must be an absolute URI; rather than invent one, it is
     taken from ``[project.urls]`` (Homepage, Repository or Documentation) when set.
     """
+    from importlib import metadata  # only when a SARIF log is rendered
+
     try:
         entries = metadata.metadata("continuum").get_all("Project-URL") or []
     except metadata.PackageNotFoundError:

@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from ..command import CommandId
 from ..errors import (
     Cancelled,
-    ContinuumError,
     LeaseLostError,
     ReplayDriftError,
     Suspend,
@@ -126,10 +125,12 @@ class RunContext:
     # --- what effects and the logger read -------------------------------------------
     @property
     def run_id(self) -> str:
+        """The run being executed."""
         return self.run.run_id
 
     @property
     def workflow(self) -> str:
+        """Its logical workflow name."""
         return self.run.workflow
 
     @property
@@ -218,12 +219,17 @@ class RunContext:
         if left > self.short_wait:
             self.suspend(waiting_on, moment)
         self.handle.sleep(left)
+        if self.clock() < moment:
+            # Woken early by a worker shutdown: wait durably instead.
+            self.suspend(waiting_on, moment)
 
     def after(self, seconds: float) -> datetime:
         """The instant ``seconds`` from now."""
         return self.clock() + timedelta(seconds=seconds)
 
     # --- effect entry points (called by the public functions in effects/*) -------------
+    # Each delegates to the module owning that effect kind's replay and live logic;
+    # the imports are local so the kinds load only when a run uses them.
     def activity(
         self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], **options: Any
     ) -> Any:
@@ -286,21 +292,23 @@ class RunContext:
 
         return patched(self, change_id, command=command)
 
-    # --- issue 5: not available yet ----------------------------------------------------
-    def _unsupported(self, effect: str) -> NoReturn:
-        raise ContinuumError(
-            f"continuum.{effect}() is not supported yet by this runtime (child workflows and "
-            "continue_as_new arrive with a later release); restructure the workflow to avoid it"
-        )
-
+    # --- child workflows and continue_as_new ---------------------------------------------
     def start_child(self, flow: Any, input: Any, *, id: Any = None, command: Any = None) -> Any:
-        self._unsupported("start_child")
+        from ._children import start_child
+
+        return start_child(self, flow, input, id=id, command=command)
 
     def await_child(self, ref: Any, *, command: Any = None) -> Any:
-        self._unsupported("await_child")
+        from ._children import await_child
+
+        return await_child(self, ref, command=command)
 
     def run_child(self, flow: Any, input: Any, *, id: Any = None, command: Any = None) -> Any:
-        self._unsupported("run_child")
+        from ._children import run_child
+
+        return run_child(self, flow, input, id=id, command=command)
 
     def continue_as_new(self, input: Any, *, command: Any = None) -> NoReturn:
-        self._unsupported("continue_as_new")
+        from ._children import continue_as_new
+
+        continue_as_new(self, input, command=command)

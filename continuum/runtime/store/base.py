@@ -99,7 +99,7 @@ class Event:
 
 @dataclass(frozen=True, slots=True)
 class NewEvent:
-    """An event to append; the store assigns ``seq`` = last seq + 1 (or checks ``seq``)."""
+    """An event to append; the store checks that ``seq`` is the run's last seq + 1."""
 
     seq: int
     kind: str
@@ -146,7 +146,11 @@ class Step(Protocol):
     """One fenced transaction on behalf of a leased run (see module docstring)."""
 
     def append(self, event: NewEvent) -> None:
-        """Append an event at ``event.seq``; a duplicate seq raises `LeaseLostError`."""
+        """Append an event at ``event.seq``, which must be the run's last seq + 1.
+
+        A duplicate or a gap raises `LeaseLostError` (reason ``"seq_conflict"``) and the
+        step writes nothing.
+        """
 
     def take_signal(self, name: str) -> Signal | None:
         """Remove and return the oldest buffered signal called ``name`` (FIFO), if any."""

@@ -63,6 +63,8 @@ _STATE = "server.json"
 _LOCK = "server.lock"
 _LOG = "server.log"
 _START_ATTEMPTS = 3
+#: How long to wait for a live postmaster that is still starting (or stopping).
+_ADOPT_WAIT = 30.0
 # Server settings written once at initdb. No unix socket: a long project path would
 # exceed the socket path limit, and TCP on loopback is what every client tool expects.
 _CONF = """
@@ -100,11 +102,13 @@ def ensure_embedded_server(data_dir: Path) -> str:
     data_dir = Path(data_dir).resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     with _locked(data_dir):
-        running = _running_server(data_dir)
+        pgdata = data_dir / _DATA
+        pid = _postmaster_pid(pgdata)
+        # Never start a second postmaster on a cluster that has a live one: adopt it.
+        running = _adopt(data_dir, pgdata, pid) if pid is not None else None
         if running is not None:
             return running.url
         account = _service_account()
-        pgdata = data_dir / _DATA
         if not (pgdata / "PG_VERSION").exists():
             _init_cluster(data_dir, pgdata, account)
         server = _start(data_dir, pgdata, account)
@@ -174,16 +178,39 @@ def _locked(data_dir: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _running_server(data_dir: Path) -> EmbeddedServer | None:
-    """The server recorded in ``server.json`` if it is the live postmaster and answers."""
-    state = read_server_state(data_dir)
-    pgdata = data_dir / _DATA
-    pid = _postmaster_pid(pgdata)
-    if state is None or pid is None or state.pid != pid:
+def _adopt(data_dir: Path, pgdata: Path, pid: int) -> EmbeddedServer | None:
+    """The live postmaster ``pid`` of this cluster, once it answers; recorded in server.json.
+
+    Returns None when it exits meanwhile (the caller then starts a new one); raises
+    `StoreError` when it stays alive but does not answer for ``_ADOPT_WAIT`` seconds.
+    """
+    deadline = time.monotonic() + _ADOPT_WAIT
+    while True:
+        port = _postmaster_port(pgdata)
+        if port is not None and _answers(_url(port, "postgres"), pgdata):
+            server = EmbeddedServer(
+                pid=pid, port=port, url=_url(port, "postgres"), pgdata=str(pgdata)
+            )
+            if read_server_state(data_dir) != server:
+                _write_state(data_dir, server)
+            return server
+        if _postmaster_pid(pgdata) != pid:
+            return None
+        if time.monotonic() > deadline:
+            raise StoreError(
+                "embedded-server",
+                f"postgres (pid {pid}) runs on {pgdata} but does not answer",
+                _tail(data_dir / _LOG),
+            )
+        time.sleep(0.1)  # starting up or shutting down: wait for it to settle
+
+
+def _postmaster_port(pgdata: Path) -> int | None:
+    """The port line of ``postmaster.pid`` (absent while the server starts)."""
+    try:
+        return int((pgdata / "postmaster.pid").read_text().splitlines()[3])
+    except (OSError, ValueError, IndexError):
         return None
-    if _answers(state.url):
-        return state
-    return None
 
 
 def _write_state(data_dir: Path, server: EmbeddedServer) -> None:
@@ -209,17 +236,19 @@ def _postmaster_pid(pgdata: Path) -> int | None:
         except PermissionError:
             return pid
         return pid
-    # After a crash and a reboot the pid may belong to an unrelated process.
-    return pid if b"postgres" in cmdline else None
+    # After a crash and a reboot the pid may belong to an unrelated process; a postmaster
+    # we started was given ``-D <pgdata>`` by pg_ctl.
+    return pid if os.fsencode(str(pgdata)) in cmdline.split(b"\0") else None
 
 
-def _answers(url: str) -> bool:
+def _answers(url: str, pgdata: Path) -> bool:
+    """Whether the server at ``url`` answers and serves ``pgdata`` (not some other cluster)."""
     try:
         with psycopg.connect(url, connect_timeout=3, autocommit=True) as conn:
-            conn.execute("SELECT 1")
-        return True
+            row = conn.execute("SELECT current_setting('data_directory')").fetchone()
     except psycopg.Error:
         return False
+    return row is not None and row[0] == str(pgdata)
 
 
 # --- starting ------------------------------------------------------------------------
@@ -247,8 +276,9 @@ def _start(data_dir: Path, pgdata: Path, account: pwd.struct_passwd | None) -> E
     if account is not None:
         os.chown(log, account.pw_uid, account.pw_gid)
         _make_traversable(data_dir, account)
-    # A postmaster.pid left by a killed server whose pid is now reused would make
-    # Postgres refuse to start; `_postmaster_pid` already said no server owns it.
+    # Only reached when `_postmaster_pid` found no live postmaster of this cluster: a
+    # pid file left by a killed server, whose pid may now belong to another process,
+    # would make Postgres refuse to start.
     (pgdata / "postmaster.pid").unlink(missing_ok=True)
     error: StoreError | None = None
     for _ in range(_START_ATTEMPTS):

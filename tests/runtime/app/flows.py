@@ -177,9 +177,48 @@ class DriftB(Workflow, workflow=_D):
 
 class Parent(Workflow, workflow="tests.runtime.app.flows:Parent"):
     def run(self, inp):
-        from continuum import run_child
+        from continuum import await_child, run_child, start_child
 
-        return run_child(Steps, {"steps": 1, "log": inp["log"]})
+        waiting = start_child(Approval, {"timeout": None}, id="approval")
+        steps = run_child(Steps, {"steps": 2, "log": inp["log"]})
+        try:
+            broken = run_child(Swallow, {})
+        except Exception as err:  # ChildError
+            broken = [type(err).__name__, err.error_type]
+        return [steps, await_child(waiting), broken]
+
+
+class Counter(Workflow, workflow="tests.runtime.app.flows:Counter"):
+    def run(self, n):
+        from continuum import continue_as_new
+
+        activity(acts.echo, n)
+        if n < 3:
+            continue_as_new(n + 1)
+        return n
+
+
+class Chatty(Workflow, workflow="tests.runtime.app.flows:Chatty"):
+    def run(self, inp):
+        logger.info("before the timer")
+        timer(0.05)
+        logger.info("after the timer")
+        return "ok"
+
+
+class QueuedGate(Workflow, workflow="tests.runtime.app.flows:QueuedGate"):
+    def run(self, inp):
+        return activity(acts.gate, inp["path"], queue="remote")
+
+
+class Relay(Workflow, workflow="tests.runtime.app.flows:Relay"):
+    def run(self, got):
+        from continuum import continue_as_new
+
+        got = [*got, await_signal("go")]
+        if len(got) < 2:
+            continue_as_new(got)
+        return got
 
 
 class Shapes(Workflow, workflow="tests.runtime.app.flows:Shapes"):

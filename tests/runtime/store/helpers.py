@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -41,6 +43,7 @@ def claim(
 
 def claim_one(store: Store, run_id: str, **kw: Any) -> Lease:
     """Claim until ``run_id`` is among the claimed runs; fail if it is not due."""
+    kw.setdefault("limit", 1000)  # other runs due in the same store must not crowd it out
     claimed = {record.run_id: lease for record, lease in claim(store, **kw)}
     assert run_id in claimed, f"{run_id} was not claimable; claimed {sorted(claimed)}"
     return claimed[run_id]
@@ -62,3 +65,25 @@ def past(seconds: float = 3600) -> datetime:
 
 def future(seconds: float = 3600) -> datetime:
     return datetime.now(UTC) + timedelta(seconds=seconds)
+
+
+def wait_ends_on(store: Store, action: Callable[[], object]) -> bool:
+    """Whether a thread blocked in ``wait_for_work(120)`` returns because of ``action``.
+
+    The waiter first absorbs notifications from the test's setup (they arrive within
+    milliseconds of their commits), then blocks; ``action`` runs once it is blocking.
+    """
+    ready, done = threading.Event(), threading.Event()
+
+    def waiter() -> None:
+        store.wait_for_work(0.3)
+        store.wait_for_work(0.3)
+        ready.set()
+        store.wait_for_work(120)
+        done.set()
+
+    thread = threading.Thread(target=waiter, daemon=True)
+    thread.start()
+    ready.wait(30)
+    action()
+    return done.wait(30)

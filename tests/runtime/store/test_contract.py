@@ -6,6 +6,7 @@ once it exists). Signals and tasks have their own contract file.
 
 from __future__ import annotations
 
+import inspect
 import uuid
 
 import pytest
@@ -21,6 +22,7 @@ from continuum.runtime.store.base import (
     RUNNING,
     SUSPENDED,
     NewRun,
+    Step,
     Store,
 )
 
@@ -233,6 +235,17 @@ def test_duplicate_seq_fails_and_rolls_back_the_step(store: Store) -> None:
     assert [e.seq for e in store.load_events(run.run_id)] == [1]
 
 
+def test_a_gap_in_the_journal_is_refused(store: Store) -> None:
+    run = start(store)
+    lease = claim_one(store, run.run_id)
+    with pytest.raises(LeaseLostError), store.step(lease) as step:
+        step.append(event(1))
+        step.append(event(3))
+    with pytest.raises(LeaseLostError), store.step(lease) as step:
+        step.append(event(2))  # the journal is empty: the first event is 1
+    assert store.load_events(run.run_id) == []
+
+
 def test_error_inside_a_step_writes_nothing(store: Store) -> None:
     run = start(store)
     lease = claim_one(store, run.run_id)
@@ -373,3 +386,89 @@ def test_parent_suspending_after_child_finished_wakes_at_once(store: Store) -> N
 def test_run_pinned_to_the_current_hash_needs_no_known_versions(store: Store) -> None:
     run = start(store, version_hash=HASH)
     assert claim(store, current_versions=CURRENT, known_versions=())[0][0].run_id == run.run_id
+
+
+# --- fencing, model-checked ---------------------------------------------------------------
+
+fencing_ops = st.lists(
+    st.one_of(
+        st.tuples(st.just("claim"), st.sampled_from([0.0, 60.0])),
+        st.tuples(st.just("step"), st.integers(0, 5)),
+        st.tuples(st.just("release"), st.integers(0, 5)),
+    ),
+    min_size=1,
+    max_size=14,
+)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(script=fencing_ops)
+def test_only_the_latest_lease_can_write(store: Store, script: list) -> None:
+    """Claims, steps and releases in any order: a write succeeds iff its lease is current."""
+    run = start(store)
+    leases: list = []  # every lease handed out, oldest first
+    current: int | None = None  # index of the lease that owns the run now
+    current_expired = False
+    journal = 0
+    for op, arg in script:
+        if op == "claim":
+            claimed = claim(store, lease_seconds=arg, limit=1000)
+            got = [lease for r, lease in claimed if r.run_id == run.run_id]
+            claimable_now = current is None or current_expired
+            assert bool(got) == claimable_now
+            if got:
+                assert not leases or got[0].token > leases[-1].token
+                leases.append(got[0])
+                current, current_expired = len(leases) - 1, arg == 0.0
+            continue
+        if not leases:
+            continue
+        index = arg % len(leases)
+        if op == "step":
+            try:
+                with store.step(leases[index]) as step:
+                    step.append(event(journal + 1))
+                journal += 1
+                assert index == current
+            except LeaseLostError:
+                assert index != current
+        else:
+            try:
+                store.release(leases[index])
+                assert index == current
+                current = None
+            except LeaseLostError:
+                assert index != current
+    assert [e.seq for e in store.load_events(run.run_id)] == list(range(1, journal + 1))
+
+
+# --- the protocol itself -------------------------------------------------------------------
+
+
+def _public_methods(cls: type) -> dict[str, inspect.Signature]:
+    return {
+        name: inspect.signature(member)
+        for name, member in vars(cls).items()
+        if callable(member) and not name.startswith("_")
+    }
+
+
+def _shape(signature: inspect.Signature) -> list[tuple[str, object, object]]:
+    return [(p.name, p.kind, p.default) for p in signature.parameters.values()]
+
+
+def test_store_implements_every_protocol_method_with_its_signature(store: Store) -> None:
+    for name, expected in _public_methods(Store).items():
+        actual = inspect.signature(getattr(type(store), name))
+        assert _shape(actual) == _shape(expected), f"{type(store).__name__}.{name}"
+
+
+def test_step_implements_the_step_protocol(store: Store) -> None:
+    run = start(store)
+    lease = claim_one(store, run.run_id)
+    with store.step(lease) as step:
+        for name, expected in _public_methods(Step).items():
+            actual = inspect.signature(getattr(type(step), name))
+            assert _shape(actual) == _shape(expected), f"{type(step).__name__}.{name}"

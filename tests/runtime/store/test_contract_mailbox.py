@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-import uuid
 from collections import deque
 
 import pytest
@@ -14,7 +13,7 @@ from hypothesis import strategies as st
 from continuum.runtime.errors import LeaseLostError, StoreError
 from continuum.runtime.store.base import COMPLETED, Store
 
-from .helpers import claim_one, claimable, future, start
+from .helpers import claim_one, claimable, future, start, wait_ends_on
 
 # --- signals ----------------------------------------------------------------------------
 
@@ -230,30 +229,19 @@ def test_wait_for_work_returns_when_a_signal_wakes_a_run(store: Store) -> None:
     run = start(store)
     lease = claim_one(store, run.run_id)
     store.suspend(lease, wake_at=None, waiting_on="signal:go")
-    store.wait_for_work(0)  # opens the listener; drains earlier notifications
-    done = threading.Event()
-
-    def waiter() -> None:
-        store.wait_for_work(60)
-        done.set()
-
-    thread = threading.Thread(target=waiter, daemon=True)
-    thread.start()
-    store.send_signal(run.run_id, "go", "1")
-    assert done.wait(20), "wait_for_work slept through a wake-up"
-    thread.join()
+    assert wait_ends_on(store, lambda: store.send_signal(run.run_id, "go", "1"))
 
 
 def test_wait_for_work_returns_for_a_new_run(store: Store) -> None:
-    store.wait_for_work(0)
-    done = threading.Event()
+    assert wait_ends_on(store, lambda: start(store))
 
-    def waiter() -> None:
-        store.wait_for_work(60)
-        done.set()
 
-    thread = threading.Thread(target=waiter, daemon=True)
-    thread.start()
-    start(store, run_id=f"r-{uuid.uuid4().hex[:6]}")
-    assert done.wait(20), "wait_for_work slept through a new run"
-    thread.join()
+def test_wait_for_work_returns_for_a_queued_task(store: Store) -> None:
+    run = start(store)
+    lease = claim_one(store, run.run_id)
+
+    def enqueue_one() -> None:
+        with store.step(lease) as step:
+            step.enqueue_task({"seq": 1, "queue": "q", "activity": "m:f", "args": "[]"})
+
+    assert wait_ends_on(store, enqueue_one)

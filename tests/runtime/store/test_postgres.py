@@ -15,8 +15,10 @@ from psycopg import sql
 from continuum.runtime.errors import LeaseLostError, StoreError
 from continuum.runtime.store.postgres import PostgresStore
 from continuum.runtime.store.postgres.notify import Listener
+from continuum.runtime.store.postgres.runs import _queries as runs_sql
+from continuum.runtime.store.postgres.tasks import _queries as tasks_sql
 
-from .helpers import CURRENT, WORKFLOW, claim, claim_one, event, start
+from .helpers import CURRENT, WORKFLOW, claim, claim_one, claimable, event, start, wait_ends_on
 
 
 def test_concurrent_claims_never_share_a_run(pg_store: PostgresStore, database_url: str) -> None:
@@ -133,17 +135,16 @@ def test_naive_wake_time_is_utc(pg_store: PostgresStore) -> None:
 
 
 def test_idle_wait_issues_no_queries(pg_store: PostgresStore, monkeypatch) -> None:
-    pg_store.wait_for_work(0)  # opens the LISTEN connection
-    checkouts = []
+    pg_store.wait_for_work(0)  # starts the listener and its LISTEN connection
+    conn = pg_store._listener._conn
+    checkouts, statements = [], []
     original = pg_store._db.pool.connection
     monkeypatch.setattr(
         pg_store._db.pool, "connection", lambda *a, **k: checkouts.append(1) or original(*a, **k)
     )
-    conn = pg_store._listener._conn
-    statements = []
     monkeypatch.setattr(conn, "execute", lambda *a, **k: statements.append(a))
     for _ in range(3):
-        pg_store.wait_for_work(0.1)
+        pg_store.wait_for_work(0.4)  # spans the listener's 1 s inner timeout loop too
     assert checkouts == [] and statements == []
     assert pg_store._listener._conn is conn  # one long-lived connection
 
@@ -151,15 +152,8 @@ def test_idle_wait_issues_no_queries(pg_store: PostgresStore, monkeypatch) -> No
 def test_announced_timer_ends_the_wait(pg_store: PostgresStore) -> None:
     run = start(pg_store)
     lease = claim_one(pg_store, run.run_id)
-    pg_store.wait_for_work(0)
-    pg_store.suspend(
-        lease, wake_at=datetime.now(UTC) + timedelta(milliseconds=300), waiting_on="timer"
-    )
-    done = threading.Event()
-    thread = threading.Thread(target=lambda: (pg_store.wait_for_work(120), done.set()))
-    thread.start()
-    assert done.wait(30), "the announced timer did not end the wait"
-    thread.join()
+    due = datetime.now(UTC) + timedelta(milliseconds=500)
+    assert wait_ends_on(pg_store, lambda: pg_store.suspend(lease, wake_at=due, waiting_on="timer"))
     assert claim_one(pg_store, run.run_id)
 
 
@@ -174,21 +168,40 @@ def test_listener_ignores_other_schemas_and_remembers_timers() -> None:
     assert listener._wakes(f"mine|timer|r3|{time.time() - 1:.6f}")  # already due
 
 
+def test_waiters_in_several_threads_all_wake(pg_store: PostgresStore) -> None:
+    pg_store.wait_for_work(0)
+    woke = []
+    ready = threading.Barrier(4)
+
+    def waiter() -> None:
+        pg_store.wait_for_work(0.3)
+        ready.wait()
+        pg_store.wait_for_work(120)
+        woke.append(1)
+
+    threads = [threading.Thread(target=waiter, daemon=True) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    ready.wait()
+    start(pg_store)
+    for thread in threads:
+        thread.join(30)
+    assert len(woke) == 3
+
+
 def test_lost_listen_connection_is_reopened(pg_store: PostgresStore, database_url: str) -> None:
     pg_store.wait_for_work(0)
     first = pg_store._listener._conn
     with psycopg.connect(database_url, autocommit=True) as admin:
         admin.execute("SELECT pg_terminate_backend(%s)", (first.info.backend_pid,))
-    pg_store.wait_for_work(0.05)  # notices the dead connection and backs off
-    pg_store.wait_for_work(0)
-    again = pg_store._listener._conn
+    again = first
+    for _ in range(100):  # the reconnect itself ends a wait: work may have been missed
+        pg_store.wait_for_work(0.2)
+        again = pg_store._listener._conn
+        if again is not None and again is not first:
+            break
     assert again is not None and again is not first and not again.closed
-    done = threading.Event()
-    thread = threading.Thread(target=lambda: (pg_store.wait_for_work(120), done.set()))
-    thread.start()
-    start(pg_store)
-    assert done.wait(30)
-    thread.join()
+    assert wait_ends_on(pg_store, lambda: start(pg_store))
 
 
 def test_unreachable_database_fails_at_construction() -> None:
@@ -224,3 +237,59 @@ def test_broken_connection_retries_reads_but_not_writes(pg_store: PostgresStore)
     with pytest.raises(StoreError) as info:
         pg_store._db.run("write", flaky)
     assert info.value.reason == "unavailable" and len(calls) == 1
+
+
+# --- lost wake-ups: a waker committing while the run suspends ----------------------------
+
+
+def _suspend_against(store: PostgresStore, waker, lease, waiting_on: str) -> bool:
+    """Run ``waker`` on its own connection, let `suspend` start, then commit the waker.
+
+    Returns whether suspend was still waiting when the waker committed (it should be:
+    the waker holds the run row lock).
+    """
+    with psycopg.connect(store.url) as conn:
+        waker(conn)
+        thread = threading.Thread(
+            target=store.suspend, kwargs={"lease": lease, "wake_at": None, "waiting_on": waiting_on}
+        )
+        thread.start()
+        thread.join(0.5)
+        blocked = thread.is_alive()
+        conn.commit()
+    thread.join()
+    return blocked
+
+
+def test_task_completing_while_the_run_suspends_wakes_it(pg_store: PostgresStore) -> None:
+    run = start(pg_store)
+    lease = claim_one(pg_store, run.run_id)
+    with pg_store.step(lease) as step:
+        task_id = step.enqueue_task({"seq": 1, "queue": "q", "activity": "m:f", "args": "[]"})
+    [task] = pg_store.claim_tasks(owner="t", queues=["q"], limit=1, lease_seconds=30)
+    q = tasks_sql(pg_store.schema)
+
+    def complete(conn: psycopg.Connection) -> None:  # what complete_task does, uncommitted
+        params = {"task_id": task_id, "owner": "t", "attempt": task.attempt}
+        conn.execute(q["complete"], {**params, "status": "completed", "result": "1", "error": None})
+        conn.execute(q["wake_run"], {"run_id": run.run_id, "waiting_on": f"task:{task_id}"})
+
+    assert _suspend_against(pg_store, complete, lease, f"task:{task_id}")
+    assert claimable(pg_store, run.run_id)
+
+
+def test_child_finishing_while_the_parent_suspends_wakes_it(pg_store: PostgresStore) -> None:
+    parent = start(pg_store)
+    plead = claim_one(pg_store, parent.run_id)
+    child = start(pg_store, parent_id=parent.run_id)
+    claim_one(pg_store, child.run_id)
+    q = runs_sql(pg_store.schema)
+
+    def finish(conn: psycopg.Connection) -> None:  # what finish does, uncommitted
+        conn.execute(q["finish"], ("completed", "1", None, child.run_id))
+        conn.execute(
+            q["wake_parent"], {"run_id": parent.run_id, "waiting_on": f"child:{child.run_id}"}
+        )
+
+    assert _suspend_against(pg_store, finish, plead, f"child:{child.run_id}")
+    assert claimable(pg_store, parent.run_id)

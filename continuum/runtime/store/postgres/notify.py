@@ -27,6 +27,8 @@ CHANNEL = "continuum_wake"
 _TIMER_SLACK = 0.02
 #: Seconds to wait for the listening connection before falling back to polling.
 _CONNECT_TIMEOUT = 10
+#: How often the listening thread looks up from its socket to notice `Listener.close`.
+_CLOSE_CHECK = 0.5
 #: Bound on remembered timers; a busy system announces many.
 _MAX_TIMERS = 10_000
 
@@ -42,50 +44,73 @@ def notify(
 
 
 class Listener:
-    """A dedicated autocommit connection LISTENing on `CHANNEL`.
+    """A background thread LISTENing on `CHANNEL` for one schema, and the waiters on it.
 
-    `wait` blocks without issuing any query: it sleeps in ``conn.notifies()`` until a
-    notification for this schema arrives, a timer it heard about comes due, or the
-    timeout passes. A lost connection is reopened on the next call.
+    The thread sits in ``conn.notifies()`` on its own autocommit connection, which
+    reads the socket and sends no query, and bumps a generation counter for every
+    notification about this schema. `wait` returns as soon as the counter moved past
+    what the calling thread last saw — so a notification that arrived between a
+    worker's claim and its next wait is not slept through — or when a timer announced
+    in a notification comes due, or after the timeout. A lost connection is reopened
+    with backoff, and the reconnect itself wakes the waiters (they poll once, since
+    notifications may have been missed meanwhile).
     """
 
     def __init__(self, url: str, schema: str) -> None:
         self._url = url
         self._schema = schema
-        self._conn: psycopg.Connection | None = None
+        self._cond = threading.Condition()
+        self._generation = 0
+        self._seen = threading.local()  # .generation: what this thread last returned on
         self._timers: list[float] = []  # heap of epoch seconds of announced wake-ups
-        self._lock = threading.Lock()
+        self._conn: psycopg.Connection | None = None
+        self._thread: threading.Thread | None = None
+        self._ready = threading.Event()
+        self._closed = threading.Event()
 
     def wait(self, timeout: float) -> None:
-        """Return on a notification, a due announced timer, or after ``timeout`` seconds."""
-        with self._lock:
-            deadline = time.monotonic() + max(0.0, timeout)
-            try:
-                conn = self._connect()
-                while True:
-                    remaining = self._remaining(deadline)
-                    if remaining <= 0:
-                        return
-                    for note in conn.notifies(timeout=remaining, stop_after=1):
-                        if self._wakes(note.payload):
-                            return
-            except psycopg.OperationalError as exc:
-                logger.warning("wake listener lost its connection: %s", exc)
-                self._drop()
-                # Back off instead of spinning; the caller's poll serves the work meanwhile.
-                time.sleep(min(1.0, self._remaining(deadline)))
+        """Return on a new notification, a due announced timer, or after ``timeout`` s."""
+        self._start()
+        deadline = time.monotonic() + max(0.0, timeout)
+        with self._cond:
+            seen = getattr(self._seen, "generation", 0)
+            while self._generation == seen and not self._closed.is_set():
+                remaining = self._remaining(deadline)
+                if remaining <= 0:
+                    break
+                self._cond.wait(remaining)
+            self._seen.generation = self._generation
+
+    def _start(self) -> None:
+        """Start the listening thread once; wait (briefly) until it is LISTENing."""
+        with self._cond:
+            if self._thread is None and not self._closed.is_set():
+                self._thread = threading.Thread(
+                    target=self._listen, name=f"continuum-listen-{self._schema}", daemon=True
+                )
+                self._thread.start()
+        self._ready.wait(_CONNECT_TIMEOUT)
 
     def _remaining(self, deadline: float) -> float:
-        """Seconds to wait: up to the deadline, or the earliest announced timer if sooner."""
+        """Seconds to wait: up to the deadline, or the earliest announced timer if sooner.
+
+        Called with the condition held. A timer that came due is dropped and wakes
+        every waiter (it bumps the generation).
+        """
+        now = time.time()
+        if self._timers and self._timers[0] + _TIMER_SLACK <= now:
+            while self._timers and self._timers[0] + _TIMER_SLACK <= now:
+                heapq.heappop(self._timers)
+            self._bump()
+            return 0.0
         remaining = deadline - time.monotonic()
         if self._timers:
-            until_timer = self._timers[0] + _TIMER_SLACK - time.time()
-            if until_timer <= 0:
-                while self._timers and self._timers[0] + _TIMER_SLACK <= time.time():
-                    heapq.heappop(self._timers)
-                return 0.0
-            remaining = min(remaining, until_timer)
+            remaining = min(remaining, self._timers[0] + _TIMER_SLACK - now)
         return max(0.0, remaining)
+
+    def _bump(self) -> None:
+        self._generation += 1
+        self._cond.notify_all()
 
     def _wakes(self, payload: str) -> bool:
         """True when a notification means work may be due now; timers are remembered."""
@@ -105,20 +130,54 @@ class Listener:
                 return False
         return True
 
-    def _connect(self) -> psycopg.Connection:
-        if self._conn is None or self._conn.closed:
-            conn = psycopg.connect(self._url, autocommit=True, connect_timeout=_CONNECT_TIMEOUT)
-            conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(CHANNEL)))
-            self._conn = conn
-        return self._conn
+    def _listen(self) -> None:
+        """The thread: (re)connect, LISTEN, and turn notifications into wake-ups."""
+        backoff = 0.5
+        first = True
+        while not self._closed.is_set():
+            conn: psycopg.Connection | None = None
+            try:
+                conn = psycopg.connect(self._url, autocommit=True, connect_timeout=_CONNECT_TIMEOUT)
+                conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(CHANNEL)))
+                with self._cond:
+                    self._conn = conn
+                    if not first:  # notifications may have been missed while away
+                        self._bump()
+                first, backoff = False, 0.5
+                self._ready.set()
+                while not self._closed.is_set():
+                    # Comes back twice a second to notice close(); sends no query.
+                    for note in conn.notifies(timeout=_CLOSE_CHECK):
+                        with self._cond:
+                            if self._wakes(note.payload):
+                                self._bump()
+                            else:  # a newly announced timer may move waiters' deadlines
+                                self._cond.notify_all()
+            except psycopg.Error as exc:
+                if self._closed.is_set():
+                    break
+                logger.warning("wake listener lost its connection (%s); reconnecting", exc)
+                self._ready.set()  # waiters fall back to their timeout poll
+                self._drop()
+                if conn is not None:  # connected, but LISTEN failed
+                    with contextlib.suppress(psycopg.Error):
+                        conn.close()
+                self._closed.wait(backoff)
+                backoff = min(backoff * 2, 10.0)
+        self._drop()
 
     def _drop(self) -> None:
-        if self._conn is not None:
+        with self._cond:
+            conn, self._conn = self._conn, None
+        if conn is not None:
             with contextlib.suppress(psycopg.Error):
-                self._conn.close()
-        self._conn = None
+                conn.close()
 
     def close(self) -> None:
-        """Close the listening connection."""
-        with self._lock:
-            self._drop()
+        """Wake every waiter and stop the listening thread, without waiting for it.
+
+        The thread closes its connection within `_CLOSE_CHECK` seconds.
+        """
+        self._closed.set()
+        with self._cond:
+            self._cond.notify_all()

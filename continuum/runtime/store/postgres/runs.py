@@ -2,9 +2,14 @@
 
 Every write on behalf of a run first locks its row with `fence`, which checks the
 lease owner and fencing token; a stale lease raises `LeaseLostError` before anything
-is written. Wake checks run as a separate statement after the lock, so under READ
-COMMITTED they see whatever a concurrent signal/task/child write committed while we
-waited for the lock — the lost-wake-up race is closed on both sides.
+is written.
+
+Lost wake-ups are prevented by both sides taking the run's row lock. `suspend` checks
+for an arrived signal/task/child in a statement after its fence, so under READ
+COMMITTED it sees whatever a waker committed while it waited for the lock. A waker
+(signal, task outcome, child finish) locks the run row by primary key alone — never
+``WHERE status = 'suspended'``, which would skip a still-running row without waiting
+for its suspend — and decides whether to wake from the row version it then holds.
 """
 
 from __future__ import annotations
@@ -23,6 +28,15 @@ from ...errors import StoreError
 from ..base import TERMINAL, Lease, NewRun, RunRecord
 from .notify import notify
 from .pool import Database, lease_lost
+
+#: Wake a run if it is suspended waiting for ``waiting_on``; returns whether it did.
+#: Matched by key alone so that it waits for a concurrent suspend (module docstring).
+WAKE_IF_WAITING = """
+    UPDATE {runs}
+    SET next_wakeup_at = CASE WHEN status = 'suspended' AND waiting_on = %(waiting_on)s
+                              THEN now() ELSE next_wakeup_at END
+    WHERE run_id = %(run_id)s
+    RETURNING status = 'suspended' AND waiting_on = %(waiting_on)s"""
 
 #: Columns of `RunRecord`, in its field order.
 _FIELDS = tuple(RunRecord.__dataclass_fields__)
@@ -47,6 +61,7 @@ def _queries(schema: str) -> dict[str, sql.Composed]:
         "versions": sql.Identifier(schema, "workflow_versions"),
         "signals": sql.Identifier(schema, "signals"),
         "tasks": sql.Identifier(schema, "tasks"),
+        "events": sql.Identifier(schema, "events"),
         "seq": sql.Literal(sql.Identifier(schema, "lease_token_seq").as_string()),
     }
     text = {
@@ -91,6 +106,14 @@ def _queries(schema: str) -> dict[str, sql.Composed]:
             SELECT parent_id FROM {runs}
             WHERE run_id = %s AND lease_owner = %s AND lease_token = %s AND status = 'running'
             FOR UPDATE""",
+        # The step's fence also reads the journal's last seq (a backward PK index scan)
+        # so that appends can be checked for gaps without another round trip.
+        "fence_step": """
+            SELECT COALESCE((SELECT max(e.seq) FROM {events} e WHERE e.run_id = r.run_id), 0)
+            FROM {runs} r
+            WHERE r.run_id = %s AND r.lease_owner = %s AND r.lease_token = %s
+              AND r.status = 'running'
+            FOR UPDATE OF r""",
         "holder": "SELECT status, lease_owner, lease_token FROM {runs} WHERE run_id = %s",
         "renew": """
             UPDATE {runs} SET lease_expires_at = now() + make_interval(secs => %s)
@@ -120,10 +143,7 @@ def _queries(schema: str) -> dict[str, sql.Composed]:
                 lease_owner = NULL, lease_expires_at = NULL, next_wakeup_at = NULL,
                 waiting_on = NULL
             WHERE run_id = %s""",
-        "wake_parent": """
-            UPDATE {runs} SET next_wakeup_at = now()
-            WHERE run_id = %s AND status = 'suspended' AND waiting_on = %s
-            RETURNING run_id""",
+        "wake_parent": WAKE_IF_WAITING,
         "release": """
             UPDATE {runs} SET lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
             WHERE run_id = %s""",
@@ -262,8 +282,17 @@ def claim_runs(
 
 def fence(conn: psycopg.Connection, schema: str, lease: Lease, op: str) -> str | None:
     """Lock the run row if ``lease`` still holds it, returning its parent id; else raise."""
+    return _fenced(conn, schema, lease, op, "fence")
+
+
+def fence_step(conn: psycopg.Connection, schema: str, lease: Lease) -> int:
+    """`fence` for a step; returns the seq of the run's last journal event (0 if none)."""
+    return int(_fenced(conn, schema, lease, "step", "fence_step"))
+
+
+def _fenced(conn: psycopg.Connection, schema: str, lease: Lease, op: str, query: str) -> Any:
     q = _queries(schema)
-    row = conn.execute(q["fence"], (lease.run_id, lease.owner, lease.token)).fetchone()
+    row = conn.execute(q[query], (lease.run_id, lease.owner, lease.token)).fetchone()
     if row is None:
         current = conn.execute(q["holder"], (lease.run_id,)).fetchone()
         if current is None:
@@ -341,8 +370,9 @@ def finish(
         parent = fence(conn, db.schema, lease, "finish")
         conn.execute(q["finish"], (status, result, error, lease.run_id))
         if parent is not None:
-            woken = conn.execute(q["wake_parent"], (parent, f"child:{lease.run_id}")).fetchone()
-            if woken is not None:
+            params = {"run_id": parent, "waiting_on": f"child:{lease.run_id}"}
+            woken = conn.execute(q["wake_parent"], params).fetchone()
+            if woken is not None and woken[0]:
                 notify(conn, db.schema, "wake", parent)
         notify(conn, db.schema, "finished", lease.run_id)
 

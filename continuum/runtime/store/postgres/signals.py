@@ -12,6 +12,7 @@ from ...errors import StoreError
 from ..base import TERMINAL, Signal
 from .notify import notify
 from .pool import Database
+from .runs import WAKE_IF_WAITING
 
 _COLUMNS = "signal_id, run_id, name, payload, delivery_id, created_at"
 
@@ -29,10 +30,7 @@ def _queries(schema: str) -> dict[str, sql.Composed]:
             INSERT INTO {signals} (run_id, name, payload, delivery_id) VALUES (%s, %s, %s, %s)
             ON CONFLICT (run_id, delivery_id) DO NOTHING
             RETURNING signal_id""",
-        "wake": """
-            UPDATE {runs} SET next_wakeup_at = now()
-            WHERE run_id = %s AND status = 'suspended' AND waiting_on = %s
-            RETURNING run_id""",
+        "wake": WAKE_IF_WAITING,
         "take": """
             UPDATE {signals} SET consumed_at = now()
             WHERE signal_id = (
@@ -59,8 +57,8 @@ def send_signal(
             return False
         if conn.execute(q["insert"], (run_id, name, payload, delivery_id)).fetchone() is None:
             return False  # this delivery_id was already delivered
-        # fetchone(), not rowcount: in pipeline mode only a fetch waits for the result.
-        if conn.execute(q["wake"], (run_id, f"signal:{name}")).fetchone() is not None:
+        woken = conn.execute(q["wake"], {"run_id": run_id, "waiting_on": f"signal:{name}"})
+        if woken.fetchone()[0]:
             notify(conn, db.schema, "signal", run_id)
         return True
 

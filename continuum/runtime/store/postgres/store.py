@@ -9,6 +9,7 @@ from typing import Any
 
 import psycopg
 
+from ...errors import LeaseLostError
 from ..base import Event, Lease, NewEvent, NewRun, RunRecord, Signal, Task
 from . import events, runs, signals, tasks
 from .migrate import Migration, MigrationState, database_status, migrate_database
@@ -21,14 +22,26 @@ DEFAULT_SCHEMA = "continuum"
 class PostgresStep:
     """One fenced transaction on behalf of a leased run (the `Step` protocol)."""
 
-    def __init__(self, db: Database, conn: psycopg.Connection, lease: Lease) -> None:
+    def __init__(self, db: Database, conn: psycopg.Connection, lease: Lease, last_seq: int) -> None:
         self._db = db
         self._conn = conn
         self._run_id = lease.run_id
+        self._next_seq = last_seq + 1
 
     def append(self, event: NewEvent) -> None:
-        """Append ``event`` at its seq; a taken seq raises `LeaseLostError`."""
+        """Append ``event``, which must be at the next seq; else `LeaseLostError`.
+
+        The check is local (the fence read the last seq under the row lock), so a
+        duplicate or a gap costs no round trip and nothing reaches the journal.
+        """
+        if event.seq != self._next_seq:
+            raise LeaseLostError(
+                "append",
+                "seq_conflict",
+                f"run {self._run_id}: next event is {self._next_seq}, not {event.seq}",
+            )
         events.append(self._db, self._conn, self._run_id, event)
+        self._next_seq += 1
 
     def take_signal(self, name: str) -> Signal | None:
         """Consume the oldest buffered ``name`` signal (FIFO), if any."""
@@ -142,8 +155,8 @@ class PostgresStore:
     def step(self, lease: Lease) -> Iterator[PostgresStep]:
         """A fenced transaction: commits on success, rolls back (writing nothing) on error."""
         with self._db.step_transaction("step") as conn:
-            runs.fence(conn, self.schema, lease, "step")
-            yield PostgresStep(self._db, conn, lease)
+            last_seq = runs.fence_step(conn, self.schema, lease)
+            yield PostgresStep(self._db, conn, lease, last_seq)
 
     def suspend(self, lease: Lease, *, wake_at: datetime | None, waiting_on: str) -> None:
         """Fenced: suspend until ``wake_at`` or the awaited signal/task/child/cancel."""

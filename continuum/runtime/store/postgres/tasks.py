@@ -20,6 +20,7 @@ from ...errors import StoreError
 from ..base import TERMINAL, Task
 from .notify import notify
 from .pool import Database, lease_lost
+from .runs import WAKE_IF_WAITING
 
 _FIELDS = tuple(Task.__dataclass_fields__)
 _REQUIRED = frozenset({"seq", "queue", "activity", "args"})
@@ -75,10 +76,13 @@ def _queries(schema: str) -> dict[str, sql.Composed]:
                 WHERE t.task_id = x.task_id
                 RETURNING t.task_id, t.run_id
             ), woken AS (
-                UPDATE {runs} AS r SET next_wakeup_at = now()
+                -- Matched by key alone (see runs.py: wake-ups lock the run row).
+                UPDATE {runs} AS r
+                SET next_wakeup_at = CASE
+                    WHEN r.status = 'suspended' AND r.waiting_on = 'task:' || e.task_id
+                    THEN now() ELSE r.next_wakeup_at END
                 FROM exhausted AS e
-                WHERE r.run_id = e.run_id AND r.status = 'suspended'
-                  AND r.waiting_on = 'task:' || e.task_id
+                WHERE r.run_id = e.run_id
             ), due AS (
                 SELECT t.task_id FROM {tasks} AS t
                 WHERE t.queue = ANY(%(queues)s)
@@ -115,10 +119,7 @@ def _queries(schema: str) -> dict[str, sql.Composed]:
             WHERE task_id = %(task_id)s AND status = 'leased' AND lease_owner = %(owner)s
               AND attempt = %(attempt)s
             RETURNING run_id, available_at""",
-        "wake_run": """
-            UPDATE {runs} SET next_wakeup_at = now()
-            WHERE run_id = %s AND status = 'suspended' AND waiting_on = %s
-            RETURNING run_id""",
+        "wake_run": WAKE_IF_WAITING,
         "get": "SELECT {cols} FROM {tasks} WHERE run_id = %s AND seq = %s",
     }
     return {key: sql.SQL(body).format(**fmt) for key, body in text.items()}
@@ -220,8 +221,11 @@ def complete(
         row = conn.execute(q["complete"], params).fetchone()
         if row is None:
             raise lease_lost("complete_task", _stale(task))
-        # fetchone(), not rowcount: in pipeline mode only a fetch waits for the result.
-        if conn.execute(q["wake_run"], (row[0], f"task:{task.task_id}")).fetchone():
+        # Locks the run row even while it still runs: see runs.WAKE_IF_WAITING.
+        woken = conn.execute(
+            q["wake_run"], {"run_id": row[0], "waiting_on": f"task:{task.task_id}"}
+        )
+        if woken.fetchone()[0]:
             notify(conn, db.schema, "wake", row[0])
 
     db.run("complete_task", body)

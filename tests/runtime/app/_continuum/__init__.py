@@ -28,6 +28,11 @@ VERSIONS = {
         "module": "tests.runtime.app.flows",
         "entrypoint": "Queued",
     },
+    "src-queued-gate": {
+        "workflow": "tests.runtime.app.flows:QueuedGate",
+        "module": "tests.runtime.app.flows",
+        "entrypoint": "QueuedGate",
+    },
 }
 CURRENT = {
     "tests.runtime.app.flows:Steps": "a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9",
@@ -35,4 +40,5 @@ CURRENT = {
     "tests.runtime.app.flows:Sleeper": "src-sleeper",
     "tests.runtime.app.flows:Gate": "src-gate",
     "tests.runtime.app.flows:Queued": "src-queued",
+    "tests.runtime.app.flows:QueuedGate": "src-queued-gate",
 }

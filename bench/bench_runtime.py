@@ -1,0 +1,499 @@
+"""Continuum's runtime vs DBOS Transact on the same Postgres server, in the same run.
+
+Usage: ``python bench/bench_runtime.py [--quick] [--json FILE] [--database-url URL]``
+
+Set-up (see the runtime section of ``bench/README.md``):
+
+- two fresh databases on one server, ``continuum_bench_rt`` and ``dbos_bench_rt``
+  (dropped at the end), so `pg_stat_database` counts each system's commits apart;
+- Continuum: the workflows of ``bench/apps/continuum_app`` are built with
+  ``continuum build`` into a scratch copy; a ``continuum worker`` process executes
+  them, and a separate client process (`runtime_continuum_runner.py`) starts runs
+  and waits for results with `continuum.Client`;
+- DBOS: the twin workflows of ``bench/apps/dbos_app`` run inside the client process
+  (`runtime_dbos_runner.py`, in ``bench/.venv``), as DBOS is deployed;
+- the two client processes are driven alternately (Continuum, DBOS, Continuum, …)
+  and each figure is the median over the rounds.
+
+Then ``pgbench -N`` on the same server (the commit-rate floor), the idle load of each
+system, and the engine's replay cost per event.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+import runtime_pg as pg
+from _common import BENCH, PEERS_BIN, PRODUCT_PY, Row, _dist_version, environment, render_table
+from _common import write_results as save
+
+APP = BENCH / "apps" / "continuum_app"
+CONTINUUM_DB, DBOS_DB, PGBENCH_DB = "continuum_bench_rt", "dbos_bench_rt", "pgbench_bench_rt"
+DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+#: Executor threads of the Continuum worker: DBOS's default connection pool is 20.
+WORKER_CONCURRENCY = 20
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """How much of each workload one round runs."""
+
+    rounds: int
+    sequential: int  # 10-step workflows, one client
+    one_step: int  # 1-step workflows, one client
+    concurrent: int  # 10-step workflows started at once
+    signals: int
+    idle_seconds: int
+    pgbench_seconds: int
+    replay_repeats: int
+
+
+QUICK = Sizes(1, 10, 20, 50, 5, 10, 3, 3)
+FULL = Sizes(3, 60, 200, 50, 30, 60, 10, 7)
+
+
+def log(message: str) -> None:
+    """Progress on stderr (`run_all.py` shows it live)."""
+    print(f"[runtime] {message}", file=sys.stderr, flush=True)
+
+
+# --- the two client processes -------------------------------------------------------------
+class Runner:
+    """A long-lived runner process speaking `runtime_protocol` over its stdin/stdout."""
+
+    def __init__(self, name: str, command: list[str], log_file: Path) -> None:
+        self.name = name
+        self._log: IO[bytes] = log_file.open("wb")
+        self.proc = subprocess.Popen(
+            command,
+            cwd=BENCH,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._log,
+            text=True,
+        )
+        hello = self._read()
+        if not hello.get("ready"):
+            raise RuntimeError(f"{name} runner did not start: {hello}")
+
+    def _read(self) -> dict[str, Any]:
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError(f"{self.name} runner exited; see {self._log.name}")
+        return json.loads(line)
+
+    def call(self, **command: Any) -> dict[str, Any]:
+        """Send one command, return its reply (raise on a reported error)."""
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(json.dumps(command) + "\n")
+        self.proc.stdin.flush()
+        reply = self._read()
+        if "error" in reply:
+            raise RuntimeError(f"{self.name}: {reply['error']} (log: {self._log.name})")
+        return reply
+
+    def close(self) -> None:
+        """Ask it to quit; kill it if it does not."""
+        if self.proc.poll() is None:
+            try:
+                assert self.proc.stdin is not None
+                self.proc.stdin.write(json.dumps({"op": "quit"}) + "\n")
+                self.proc.stdin.flush()
+                self.proc.wait(timeout=15)
+            except (OSError, subprocess.TimeoutExpired):
+                self.proc.kill()
+                self.proc.wait()
+        self._log.close()
+
+
+# --- figures --------------------------------------------------------------------------------
+def percentile(values: list[float], q: float) -> float:
+    """The q-th percentile (0–100), linear interpolation between samples."""
+    ordered = sorted(values)
+    if len(ordered) == 1:
+        return ordered[0]
+    pos = (len(ordered) - 1) * q / 100
+    low = int(pos)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
+
+
+@dataclass
+class Tally:
+    """One system's replies to one workload, over the rounds."""
+
+    rates: list[float]
+    latencies: list[float]
+
+    @classmethod
+    def empty(cls) -> Tally:
+        """No rounds yet."""
+        return cls([], [])
+
+    def add(self, reply: dict[str, Any], per_workflow: int) -> None:
+        """Record a reply: ``per_workflow`` units (steps, or 1) per workflow."""
+        self.rates.append(reply["count"] * per_workflow / reply["elapsed"])
+        self.latencies += reply["latencies"]
+
+    @property
+    def rate(self) -> float:
+        """Median throughput over the rounds."""
+        return statistics.median(self.rates)
+
+    def ms(self, q: float) -> float:
+        """Latency percentile in milliseconds, over all rounds' samples."""
+        return percentile(self.latencies, q) * 1000
+
+
+WORKLOADS: dict[str, dict[str, Any]] = {
+    "sequential": {"op": "sequential", "kind": "steps", "arg": 10},
+    "concurrent": {"op": "concurrent", "kind": "steps", "arg": 10},
+    "one_step": {"op": "sequential", "kind": "one_step", "arg": 1},
+    "signal": {"op": "signal"},
+}
+
+
+def counts(sizes: Sizes) -> dict[str, int]:
+    """Workflows per round of each workload."""
+    return {
+        "sequential": sizes.sequential,
+        "concurrent": sizes.concurrent,
+        "one_step": sizes.one_step,
+        "signal": sizes.signals,
+    }
+
+
+def run_workloads(
+    runners: dict[str, Runner], sizes: Sizes, stats: pg.StatsReader
+) -> tuple[dict[tuple[str, str], Tally], dict[tuple[str, str], float]]:
+    """Every workload, alternating the systems; tallies and commits per workflow."""
+    tallies: dict[tuple[str, str], Tally] = {}
+    commits: dict[tuple[str, str], float] = {}
+    databases = {"continuum": CONTINUUM_DB, "dbos": DBOS_DB}
+    for round_no in range(sizes.rounds):
+        for workload, command in WORKLOADS.items():
+            count = counts(sizes)[workload]
+            for system, runner in runners.items():
+                # Commits are counted in the first round, in a window of their own.
+                counted = round_no == 0 and workload in ("sequential", "one_step")
+                before = stats.read(databases[system]) if counted else {}
+                reply = runner.call(**command, count=count)
+                if counted:
+                    after = stats.read(databases[system])
+                    delta = after[databases[system]].commits - before[databases[system]].commits
+                    commits[(workload, system)] = delta / count
+                per_workflow = 10 if workload in ("sequential", "concurrent") else 1
+                tallies.setdefault((workload, system), Tally.empty()).add(reply, per_workflow)
+                log(
+                    f"round {round_no + 1}/{sizes.rounds} {workload:<10} {system:<9} "
+                    f"{count} workflows in {reply['elapsed']:.2f}s"
+                )
+    return tallies, commits
+
+
+def workload_rows(
+    tallies: dict[tuple[str, str], Tally], commits: dict[tuple[str, str], float], peer: str
+) -> list[Row]:
+    """The table rows of the four workloads."""
+
+    def pair(workload: str) -> tuple[Tally, Tally | None]:
+        return tallies[(workload, "continuum")], tallies.get((workload, "dbos"))
+
+    def row(title: str, measure: str, unit: str, get: Any, workload: str, **extra: Any) -> Row:
+        mine, theirs = pair(workload)
+        return Row(
+            title,
+            measure,
+            unit,
+            get(mine),
+            peer=peer,
+            peer_value=get(theirs) if theirs is not None else None,
+            **extra,
+        )
+
+    def commit_row(title: str, workload: str) -> Row:
+        return Row(
+            title,
+            "commits per workflow",
+            "commits",
+            commits.get((workload, "continuum")),
+            peer=peer,
+            peer_value=commits.get((workload, "dbos")),
+            note="pg_stat_database xact_commit delta of each system's database / workflows",
+        )
+
+    seq = "runtime: 10-step no-op workflow, 1 client"
+    conc = "runtime: 50 concurrent 10-step workflows"
+    one = "runtime: 1-step workflow, 1 client"
+    sig = "runtime: signal → resume"
+    return [
+        row(seq, "workflows/s", "wf/s", lambda t: t.rate / 10, "sequential"),
+        row(seq, "steps/s", "steps/s", lambda t: t.rate, "sequential", target=(">=", 3.0, "ratio")),
+        row(seq, "p50 start→result", "ms", lambda t: t.ms(50), "sequential"),
+        row(seq, "p99 start→result", "ms", lambda t: t.ms(99), "sequential"),
+        commit_row(seq, "sequential"),
+        row(conc, "steps/s", "steps/s", lambda t: t.rate, "concurrent", target=(">=", 5.0, "ratio")),
+        row(conc, "p50 start→result", "ms", lambda t: t.ms(50), "concurrent"),
+        row(conc, "p99 start→result", "ms", lambda t: t.ms(99), "concurrent"),
+        row(one, "p50 start→result", "ms", lambda t: t.ms(50), "one_step", target=("<=", 0.5, "ratio")),
+        row(one, "p99 start→result", "ms", lambda t: t.ms(99), "one_step"),
+        commit_row(one, "one_step"),
+        row(sig, "p50 signal→resume", "ms", lambda t: t.ms(50), "signal"),
+        row(sig, "p99 signal→resume", "ms", lambda t: t.ms(99), "signal"),
+    ]
+
+
+# --- the other measures -----------------------------------------------------------------------
+def idle_rows(stats: pg.StatsReader, seconds: int, peer: str | None) -> list[Row]:
+    """Transactions per second each system issues while nothing is to be done."""
+    log(f"idle load: {seconds}s with the worker and DBOS idle")
+    databases = [CONTINUUM_DB, DBOS_DB] if peer else [CONTINUUM_DB]
+    before = stats.read(*databases)
+    started = time.monotonic()
+    time.sleep(seconds)
+    after = stats.read(*databases)
+    elapsed = time.monotonic() - started
+
+    def rate(db: str) -> float:
+        return (after[db].transactions - before[db].transactions) / elapsed
+
+    note = (
+        "transactions/s from pg_stat_database (pg_stat_statements is not preloaded); "
+        "a statement outside a transaction block is one transaction"
+    )
+    return [
+        Row(
+            "runtime: idle",
+            f"queries/s, worker idle {seconds}s",
+            "q/s",
+            rate(CONTINUUM_DB),
+            peer=peer,
+            peer_value=rate(DBOS_DB) if peer else None,
+            target=("<=", 1.0, "value"),
+            note=note,
+        )
+    ]
+
+
+def pgbench_rows(maintenance_url: str, seconds: int) -> list[Row]:
+    """``pgbench -N`` at 1 and 8 clients: the server's commit rate, the floor for both."""
+    title = "runtime: Postgres floor (pgbench -N)"
+    binary = pg.find_pgbench()
+    if binary is None:
+        note = "pgbench not found (install the postgresql client package); skipped"
+        return [Row(title, f"tps, {c} client(s)", "tps", None, note=note) for c in (1, 8)]
+    url = pg.recreate_database(maintenance_url, PGBENCH_DB)
+    try:
+        pg.pgbench_init(binary, url)
+        rows = []
+        for clients in (1, 8):
+            log(f"pgbench -N -c {clients} -T {seconds}")
+            tps = pg.pgbench_tps(binary, url, clients=clients, seconds=seconds)
+            rows.append(
+                Row(title, f"tps, {clients} client(s)", "tps", tps, note="one commit per transaction")
+            )
+        return rows
+    finally:
+        pg.drop_database(maintenance_url, PGBENCH_DB)
+
+
+def replay_rows(app_root: Path, repeats: int) -> list[Row]:
+    """Engine replay µs/event for 1,000- and 10,000-event histories (in-memory store)."""
+    sys.path.insert(0, str(app_root))
+    from continuum.runtime.registry import Registry
+    from runtime_replay import replay_us_per_event
+
+    registry = Registry.load(["benchflows._continuum"])
+    rows = []
+    for events in (1_000, 10_000):
+        log(f"replay of a {events}-event history, {repeats} wakes")
+        micros, journal = replay_us_per_event(registry, events, repeats)
+        rows.append(
+            Row(
+                "runtime: replay",
+                f"µs/event, {events:,} events, no snapshot",
+                "µs/event",
+                micros,
+                target=("<=", 5.0, "value"),
+                note=f"one wake: load + replay {journal} events + 1 write; in-memory store",
+            )
+        )
+        rows.append(
+            Row(
+                "runtime: replay",
+                f"µs/event, {events:,} events, with snapshots",
+                "µs/event",
+                None,
+                note="snapshots are not built yet",
+            )
+        )
+    return rows
+
+
+# --- set-up -----------------------------------------------------------------------------------
+def build_app(work: Path) -> Path:
+    """A scratch copy of the benchmark app with ``continuum build`` run on it."""
+    target = work / "continuum_app"
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(APP, target, ignore=shutil.ignore_patterns("_continuum", "__pycache__"))
+    subprocess.run(
+        [str(PRODUCT_PY), "-m", "continuum", "build", str(target)],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    return target
+
+
+def maintenance_url(explicit: str | None) -> str:
+    """The server to use: the flag, ``CONTINUUM_BENCH_DATABASE_URL``, the local service,
+    or else Continuum's embedded server."""
+    url = explicit or os.environ.get("CONTINUUM_BENCH_DATABASE_URL") or DEFAULT_URL
+    if pg.answers(url):
+        return url
+    if explicit:
+        raise SystemExit(f"no Postgres answers at {url}")
+    from continuum.runtime.settings import resolve_database_url
+
+    log("no local Postgres service answers; using the embedded server")
+    return pg.with_dbname(resolve_database_url(), "postgres")
+
+
+def start_worker(app: Path, url: str, work: Path) -> subprocess.Popen[bytes]:
+    """``continuum worker`` on the built app, as deployed (defaults but the concurrency)."""
+    log_file = (work / "worker.log").open("wb")
+    return subprocess.Popen(
+        [
+            str(PRODUCT_PY),
+            "-m",
+            "continuum",
+            "worker",
+            str(app),
+            "--database-url",
+            url,
+            "--concurrency",
+            str(WORKER_CONCURRENCY),
+            "--no-migrate",
+        ],
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def warm_up(runners: dict[str, Runner]) -> None:
+    """A few untimed workflows per system: imports, pools and plans are ready after it."""
+    for runner in runners.values():
+        runner.call(op="sequential", kind="steps", count=3, arg=10)
+        runner.call(op="sequential", kind="one_step", count=3, arg=1)
+        runner.call(op="concurrent", kind="steps", count=10, arg=10)
+        runner.call(op="signal", count=2)
+
+
+def load_average() -> str:
+    """The 1/5/15-minute load averages, recorded with the results."""
+    try:
+        return " ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return ""
+
+
+def measure(sizes: Sizes, base_url: str, work: Path) -> tuple[list[Row], dict[str, Any]]:
+    """Everything; returns the rows and the meta data."""
+    work.mkdir(parents=True, exist_ok=True)
+    dbos_python = PEERS_BIN / "python"
+    dbos_version = _dist_version(dbos_python, "dbos")
+    peer = f"DBOS {dbos_version}" if dbos_version else None
+    meta: dict[str, Any] = {
+        "postgres": pg.server_version(base_url),
+        "worker_concurrency": WORKER_CONCURRENCY,
+        "load_before": load_average(),
+        "sizes": sizes.__dict__,
+    }
+    log("building the benchmark app")
+    app = build_app(work)
+    continuum_url = pg.recreate_database(base_url, CONTINUUM_DB)
+    dbos_url = pg.recreate_database(base_url, DBOS_DB)
+    subprocess.run(
+        [str(PRODUCT_PY), "-m", "continuum", "db", "migrate", "--database-url", continuum_url],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    stats = pg.StatsReader(base_url)
+    worker = start_worker(app, continuum_url, work)
+    runners: dict[str, Runner] = {}
+    rows: list[Row] = []
+    try:
+        runners["continuum"] = Runner(
+            "continuum",
+            [str(PRODUCT_PY), str(BENCH / "runtime_continuum_runner.py"), continuum_url],
+            work / "continuum-client.log",
+        )
+        if peer:
+            runners["dbos"] = Runner(
+                "dbos",
+                [str(dbos_python), str(BENCH / "runtime_dbos_runner.py"), dbos_url],
+                work / "dbos.log",
+            )
+        else:
+            log("bench/.venv has no dbos: run `make bench` to install the peers")
+        log("warming up")
+        warm_up(runners)
+        tallies, commits = run_workloads(runners, sizes, stats)
+        rows += workload_rows(tallies, commits, peer or "DBOS (not installed)")
+        rows += idle_rows(stats, sizes.idle_seconds, peer)
+    finally:
+        for runner in runners.values():
+            runner.close()
+        worker.terminate()
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
+        stats.close()
+        pg.drop_database(base_url, CONTINUUM_DB)
+        pg.drop_database(base_url, DBOS_DB)
+    rows += pgbench_rows(base_url, sizes.pgbench_seconds)
+    rows += replay_rows(app, sizes.replay_repeats)
+    meta["load_after"] = load_average()
+    meta["versions"] = {"dbos": dbos_version, "postgres": meta["postgres"]}
+    return rows, meta
+
+
+def main() -> None:
+    """Entry point; see the module docstring."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, one round")
+    parser.add_argument("--json", type=Path, help="write the rows here (for run_all.py)")
+    parser.add_argument("--database-url", help=f"a server's maintenance database ({DEFAULT_URL})")
+    parser.add_argument("--rounds", type=int, help="override the number of A/B rounds")
+    parser.add_argument(
+        "--work", type=Path, default=Path(tempfile.gettempdir()) / "continuum-bench" / "runtime"
+    )
+    args = parser.parse_args()
+    sizes = QUICK if args.quick else FULL
+    if args.rounds:
+        sizes = Sizes(**{**sizes.__dict__, "rounds": args.rounds})
+    base_url = maintenance_url(args.database_url)
+    rows, meta = measure(sizes, base_url, args.work)
+    env = environment()
+    meta = {**env, **meta, "quick": args.quick, "versions": {**env["versions"], **meta["versions"]}}
+    path = save("runtime", rows, meta, args.json)
+    print(render_table(rows))
+    print(f"\nmachine load (1/5/15 min) before: {meta['load_before']}, after: {meta['load_after']}")
+    print(f"results: {path}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,116 @@
+"""check_paths / check_source end to end: the example app, determinism, exit codes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from continuum.analyzer.api import CheckReport, check_paths, check_source
+from continuum.analyzer.config import Config, load_config
+from continuum.analyzer.diagnostics import Diagnostic, Severity
+from continuum.analyzer.rule import workflow
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_example_shop_is_clean(monkeypatch) -> None:
+    monkeypatch.chdir(REPO)
+    report = check_paths(["examples/shop"], config=load_config(REPO), use_cache=False)
+    assert report.diagnostics == []
+    assert report.exit_code() == 0
+    assert report.workflows == [
+        "shop.flows.onboarding:OnboardingFlow",
+        "shop.flows.orders:OrderFlow",
+    ]
+
+
+def test_a_broken_copy_of_the_shop_fails(make_tree) -> None:
+    files = {
+        str(p.relative_to(REPO / "examples")): p.read_text()
+        for p in (REPO / "examples" / "shop").rglob("*.py")
+        if "_continuum" not in p.parts
+    }
+    files["shop/pricing.py"] += "\n\ndef stamp():\n    import time\n\n    return time.time()\n"
+    files["shop/pricing.py"] = files["shop/pricing.py"].replace(
+        "return str(Decimal(total) + Decimal(shipping_fee(total)))",
+        "stamp()\n    return str(Decimal(total) + Decimal(shipping_fee(total)))",
+    )
+    root = make_tree(files)
+    report = check_paths(["shop"], config=Config(root=root), use_cache=False)
+    assert [(d.path, d.code) for d in report.diagnostics] == [("shop/flows/orders.py", "CN101")]
+    assert report.exit_code() == 1
+    assert [h.label for h in report.diagnostics[0].chain] == [
+        "OrderFlow.run",
+        "shop.pricing.grand_total",
+        "shop.pricing.stamp",
+        "time.time()",
+    ]
+
+
+def test_output_is_sorted_and_identical_between_runs(make_tree) -> None:
+    files = {
+        f"flows/f{i}.py": workflow("print(order)\nreturn time.time(), id(order)", "import time")
+        for i in range(3)
+    }
+    root = make_tree(files)
+    first = check_paths(["flows"], config=Config(root=root), use_cache=False)
+    second = check_paths(["flows"], config=Config(root=root), use_cache=True)
+    third = check_paths(["flows"], config=Config(root=root), use_cache=True)
+    assert first.diagnostics == second.diagnostics == third.diagnostics
+    assert first.diagnostics == sorted(first.diagnostics)
+    assert len(first.diagnostics) == 9
+    assert first.files_checked == 3
+
+
+def test_parallel_workers_give_the_same_result(make_tree) -> None:
+    files = {
+        f"flows/f{i:02}.py": workflow(f"return time.time() + {i}", "import time") for i in range(10)
+    }
+    root = make_tree(files)
+    serial = check_paths(["flows"], config=Config(root=root), use_cache=False, jobs=1)
+    parallel = check_paths(["flows"], config=Config(root=root), use_cache=False, jobs=2)
+    assert serial.diagnostics == parallel.diagnostics
+    assert len(parallel.diagnostics) == 10
+
+
+def test_files_that_never_mention_continuum_are_not_parsed(make_tree) -> None:
+    root = make_tree(
+        {"lib/a.py": "import time\nX = time.time()\n", "lib/b.py": "def f():\n    pass\n"}
+    )
+    report = check_paths(["lib"], config=Config(root=root), use_cache=False)
+    assert (report.files_checked, report.files_parsed, report.diagnostics) == (2, 0, [])
+
+
+def test_paths_are_relative_to_the_working_directory(make_tree, monkeypatch) -> None:
+    root = make_tree({"proj/flows/flow.py": workflow("return id(order)")})
+    monkeypatch.chdir(root / "proj")
+    report = check_paths(["flows"], config=Config(root=root / "proj"), use_cache=False)
+    assert [d.path for d in report.diagnostics] == ["flows/flow.py"]
+
+
+def test_exit_codes() -> None:
+    warning = Diagnostic("a.py", 1, 1, "CN206", "m", Severity.WARNING)
+    error = Diagnostic("a.py", 1, 1, "CN101", "m", Severity.ERROR)
+    assert CheckReport([]).exit_code() == 0
+    assert CheckReport([warning]).exit_code() == 0
+    assert CheckReport([warning]).exit_code(strict=True) == 1
+    assert CheckReport([warning, error]).exit_code() == 1
+
+
+def test_check_source_reads_nothing_from_disk(tmp_path: Path) -> None:
+    # A real file with the same path must not influence the in-memory analysis.
+    (tmp_path / "helpers.py").write_text("import time\n\n\ndef h():\n    return time.time()\n")
+    source = "from continuum import Workflow\nimport helpers\n\n\nclass F(Workflow):\n    def run(self, x):\n        return helpers.h()\n"
+    config = Config(root=tmp_path)
+    assert (
+        check_source(source, config=config, extra_files={"helpers.py": "def h():\n    return 1\n"})
+        == []
+    )
+
+
+def test_importing_the_api_does_not_load_libcst() -> None:
+    # A warm run must not pay for LibCST: it is imported only when a file is parsed.
+    code = "import sys, continuum.analyzer.api; print('libcst' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

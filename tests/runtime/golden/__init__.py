@@ -1,0 +1,1 @@
+"""Golden journals: histories recorded by this runtime, replayed by every test run."""
