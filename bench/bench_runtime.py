@@ -40,6 +40,8 @@ from _common import write_results as save
 
 APP = BENCH / "apps" / "continuum_app"
 CONTINUUM_DB, DBOS_DB, PGBENCH_DB = "continuum_bench_rt", "dbos_bench_rt", "pgbench_bench_rt"
+DATABASES = {"continuum": CONTINUUM_DB, "dbos": DBOS_DB}
+REPLAY_DB = "continuum_bench_replay"
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 #: Executor threads of the Continuum worker: DBOS's default connection pool is 20.
 WORKER_CONCURRENCY = 20
@@ -59,7 +61,7 @@ class Sizes:
     replay_repeats: int
 
 
-QUICK = Sizes(1, 10, 20, 50, 5, 10, 3, 3)
+QUICK = Sizes(1, 10, 20, 50, 5, 10, 3, 5)
 FULL = Sizes(3, 60, 200, 50, 30, 60, 10, 7)
 
 
@@ -175,37 +177,74 @@ def counts(sizes: Sizes) -> dict[str, int]:
     }
 
 
-def run_workloads(
-    runners: dict[str, Runner], sizes: Sizes, stats: pg.StatsReader
-) -> tuple[dict[tuple[str, str], Tally], dict[tuple[str, str], float]]:
-    """Every workload, alternating the systems; tallies and commits per workflow."""
+def run_workloads(runners: dict[str, Runner], sizes: Sizes) -> dict[tuple[str, str], Tally]:
+    """Every workload, alternating the systems, for ``sizes.rounds`` rounds."""
     tallies: dict[tuple[str, str], Tally] = {}
-    commits: dict[tuple[str, str], float] = {}
-    databases = {"continuum": CONTINUUM_DB, "dbos": DBOS_DB}
     for round_no in range(sizes.rounds):
         for workload, command in WORKLOADS.items():
             count = counts(sizes)[workload]
             for system, runner in runners.items():
-                # Commits are counted in the first round, in a window of their own.
-                counted = round_no == 0 and workload in ("sequential", "one_step")
-                before = stats.read(databases[system]) if counted else {}
                 reply = runner.call(**command, count=count)
-                if counted:
-                    after = stats.read(databases[system])
-                    delta = after[databases[system]].commits - before[databases[system]].commits
-                    commits[(workload, system)] = delta / count
                 per_workflow = 10 if workload in ("sequential", "concurrent") else 1
                 tallies.setdefault((workload, system), Tally.empty()).add(reply, per_workflow)
                 log(
                     f"round {round_no + 1}/{sizes.rounds} {workload:<10} {system:<9} "
                     f"{count} workflows in {reply['elapsed']:.2f}s"
                 )
-    return tallies, commits
+    return tallies
 
 
-def workload_rows(
-    tallies: dict[tuple[str, str], Tally], commits: dict[tuple[str, str], float], peer: str
-) -> list[Row]:
+@dataclass(frozen=True)
+class Load:
+    """What `count_load` found: commits per workflow and idle transactions per second."""
+
+    commits: dict[tuple[str, str], float]
+    idle: dict[str, float]
+    idle_seconds: float
+
+
+def count_load(runners: dict[str, Runner], sizes: Sizes, stats: pg.StatsReader) -> Load:
+    """Commits per workflow (10-step and 1-step), then the idle rate, per system.
+
+    Counters lag up to 10 s (`runtime_pg.STATS_SETTLE`), so each window ends with a
+    settle. Both systems run in one window (their databases are counted apart); the
+    other system's turn and the settle are background time for each database, which
+    is subtracted at the idle rate measured last.
+    """
+    databases = {system: DATABASES[system] for system in runners}
+    log("counting commits (each reading waits for Postgres to publish its counters)")
+
+    def mark(settle: float = pg.STATS_SETTLE) -> tuple[float, dict[str, pg.Counters]]:
+        counters = stats.read(*databases.values(), settle=settle)
+        return time.monotonic(), counters
+
+    marks = [mark()]
+    elapsed: dict[tuple[str, str], float] = {}
+    for workload in ("sequential", "one_step"):
+        for system, runner in runners.items():
+            reply = runner.call(**WORKLOADS[workload], count=counts(sizes)[workload])
+            elapsed[(workload, system)] = reply["elapsed"]
+        marks.append(mark())
+    log(f"idle load: {sizes.idle_seconds}s with the worker and DBOS idle")
+    time.sleep(sizes.idle_seconds)
+    # No settle: in a steady idle state the flush lag shifts the window, it adds nothing.
+    marks.append(mark(settle=0.0))
+    idle_window = marks[3][0] - marks[2][0]
+    idle = {
+        system: (marks[3][1][db].transactions - marks[2][1][db].transactions) / idle_window
+        for system, db in databases.items()
+    }
+    commits = {}
+    for index, workload in enumerate(("sequential", "one_step")):
+        (t0, before), (t1, after) = marks[index], marks[index + 1]
+        for system, db in databases.items():
+            background = idle[system] * (t1 - t0 - elapsed[(workload, system)])
+            delta = after[db].commits - before[db].commits - background
+            commits[(workload, system)] = delta / counts(sizes)[workload]
+    return Load(commits, idle, idle_window)
+
+
+def workload_rows(tallies: dict[tuple[str, str], Tally], load: Load, peer: str) -> list[Row]:
     """The table rows of the four workloads."""
 
     def pair(workload: str) -> tuple[Tally, Tally | None]:
@@ -228,10 +267,10 @@ def workload_rows(
             title,
             "commits per workflow",
             "commits",
-            commits.get((workload, "continuum")),
+            load.commits.get((workload, "continuum")),
             peer=peer,
-            peer_value=commits.get((workload, "dbos")),
-            note="pg_stat_database xact_commit delta of each system's database / workflows",
+            peer_value=load.commits.get((workload, "dbos")),
+            note="xact_commit delta of each system's database, less its idle rate, / workflows",
         )
 
     seq = "runtime: 10-step no-op workflow, 1 client"
@@ -244,10 +283,19 @@ def workload_rows(
         row(seq, "p50 start→result", "ms", lambda t: t.ms(50), "sequential"),
         row(seq, "p99 start→result", "ms", lambda t: t.ms(99), "sequential"),
         commit_row(seq, "sequential"),
-        row(conc, "steps/s", "steps/s", lambda t: t.rate, "concurrent", target=(">=", 5.0, "ratio")),
+        row(
+            conc, "steps/s", "steps/s", lambda t: t.rate, "concurrent", target=(">=", 5.0, "ratio")
+        ),
         row(conc, "p50 start→result", "ms", lambda t: t.ms(50), "concurrent"),
         row(conc, "p99 start→result", "ms", lambda t: t.ms(99), "concurrent"),
-        row(one, "p50 start→result", "ms", lambda t: t.ms(50), "one_step", target=("<=", 0.5, "ratio")),
+        row(
+            one,
+            "p50 start→result",
+            "ms",
+            lambda t: t.ms(50),
+            "one_step",
+            target=("<=", 0.5, "ratio"),
+        ),
         row(one, "p99 start→result", "ms", lambda t: t.ms(99), "one_step"),
         commit_row(one, "one_step"),
         row(sig, "p50 signal→resume", "ms", lambda t: t.ms(50), "signal"),
@@ -256,31 +304,20 @@ def workload_rows(
 
 
 # --- the other measures -----------------------------------------------------------------------
-def idle_rows(stats: pg.StatsReader, seconds: int, peer: str | None) -> list[Row]:
+def idle_rows(load: Load, peer: str | None) -> list[Row]:
     """Transactions per second each system issues while nothing is to be done."""
-    log(f"idle load: {seconds}s with the worker and DBOS idle")
-    databases = [CONTINUUM_DB, DBOS_DB] if peer else [CONTINUUM_DB]
-    before = stats.read(*databases)
-    started = time.monotonic()
-    time.sleep(seconds)
-    after = stats.read(*databases)
-    elapsed = time.monotonic() - started
-
-    def rate(db: str) -> float:
-        return (after[db].transactions - before[db].transactions) / elapsed
-
     note = (
         "transactions/s from pg_stat_database (pg_stat_statements is not preloaded); "
-        "a statement outside a transaction block is one transaction"
+        "each statement outside a transaction block is one; client process idle too"
     )
     return [
         Row(
             "runtime: idle",
-            f"queries/s, worker idle {seconds}s",
+            f"queries/s, idle for {load.idle_seconds:.0f}s",
             "q/s",
-            rate(CONTINUUM_DB),
+            load.idle["continuum"],
             peer=peer,
-            peer_value=rate(DBOS_DB) if peer else None,
+            peer_value=load.idle.get("dbos"),
             target=("<=", 1.0, "value"),
             note=note,
         )
@@ -302,43 +339,78 @@ def pgbench_rows(maintenance_url: str, seconds: int) -> list[Row]:
             log(f"pgbench -N -c {clients} -T {seconds}")
             tps = pg.pgbench_tps(binary, url, clients=clients, seconds=seconds)
             rows.append(
-                Row(title, f"tps, {clients} client(s)", "tps", tps, note="one commit per transaction")
+                Row(
+                    title,
+                    f"tps, {clients} client(s)",
+                    "tps",
+                    tps,
+                    note="one commit per transaction",
+                )
             )
         return rows
     finally:
         pg.drop_database(maintenance_url, PGBENCH_DB)
 
 
-def replay_rows(app_root: Path, repeats: int) -> list[Row]:
-    """Engine replay µs/event for 1,000- and 10,000-event histories (in-memory store)."""
+def replay_rows(app_root: Path, base_url: str, sizes: Sizes) -> list[Row]:
+    """Replay µs/event for 1,000- and 10,000-event histories, with and without snapshots.
+
+    In memory (the engine alone) at both sizes; on Postgres (reading the journal too)
+    at 1,000 events, and at 10,000 in the full run. The histories are written with
+    ``synchronous_commit=off`` only to build them faster; the wakes use a plain store.
+    """
     sys.path.insert(0, str(app_root))
+    from runtime_replay import build_history, wake_us_per_event
+
     from continuum.runtime.registry import Registry
-    from runtime_replay import replay_us_per_event
+    from continuum.runtime.store.postgres import PostgresStore
+    from continuum.testing.memory_store import InMemoryStore
 
     registry = Registry.load(["benchflows._continuum"])
+    title = "runtime: replay"
     rows = []
     for events in (1_000, 10_000):
-        log(f"replay of a {events}-event history, {repeats} wakes")
-        micros, journal = replay_us_per_event(registry, events, repeats)
-        rows.append(
-            Row(
-                "runtime: replay",
-                f"µs/event, {events:,} events, no snapshot",
-                "µs/event",
-                micros,
-                target=("<=", 5.0, "value"),
-                note=f"one wake: load + replay {journal} events + 1 write; in-memory store",
+        for snapshot in (False, True):
+            label = "with snapshot" if snapshot else "no snapshot"
+            log(f"replay, in memory: {events} events, {label}")
+            store = InMemoryStore()
+            run_id = build_history(store, registry, events, snapshot=snapshot)
+            micros, journal = wake_us_per_event(store, registry, run_id, sizes.replay_repeats)
+            rows.append(
+                Row(
+                    title,
+                    f"µs/event, {events:,} events, {label}, engine (in-memory store)",
+                    "µs/event",
+                    micros,
+                    target=("<=", 5.0, "value"),
+                    note=f"one wake: load, replay {journal} events, 2 writes",
+                )
             )
-        )
-        rows.append(
-            Row(
-                "runtime: replay",
-                f"µs/event, {events:,} events, with snapshots",
-                "µs/event",
-                None,
-                note="snapshots are not built yet",
-            )
-        )
+    url = pg.recreate_database(base_url, REPLAY_DB)
+    fast = url + "?options=-c%20synchronous_commit%3Doff"
+    try:
+        for events in (1_000,) if sizes.rounds == 1 else (1_000, 10_000):
+            for snapshot in (False, True):
+                label = "with snapshot" if snapshot else "no snapshot"
+                log(f"replay, Postgres: {events} events, {label}")
+                with PostgresStore(fast, migrate=True) as builder:
+                    run_id = build_history(builder, registry, events, snapshot=snapshot)
+                with PostgresStore(url) as store:
+                    micros, journal = wake_us_per_event(
+                        store, registry, run_id, sizes.replay_repeats
+                    )
+                rows.append(
+                    Row(
+                        title,
+                        f"µs/event, {events:,} events, {label}, Postgres store",
+                        "µs/event",
+                        micros,
+                        target=("<=", 5.0, "value"),
+                        note=f"one wake: read, replay {journal} events, 2 commits",
+                    )
+                )
+    finally:
+        pg.drop_database(base_url, REPLAY_DB)
     return rows
 
 
@@ -449,9 +521,10 @@ def measure(sizes: Sizes, base_url: str, work: Path) -> tuple[list[Row], dict[st
             log("bench/.venv has no dbos: run `make bench` to install the peers")
         log("warming up")
         warm_up(runners)
-        tallies, commits = run_workloads(runners, sizes, stats)
-        rows += workload_rows(tallies, commits, peer or "DBOS (not installed)")
-        rows += idle_rows(stats, sizes.idle_seconds, peer)
+        tallies = run_workloads(runners, sizes)
+        load = count_load(runners, sizes, stats)
+        rows += workload_rows(tallies, load, peer or "DBOS (not installed)")
+        rows += idle_rows(load, peer)
     finally:
         for runner in runners.values():
             runner.close()
@@ -465,7 +538,7 @@ def measure(sizes: Sizes, base_url: str, work: Path) -> tuple[list[Row], dict[st
         pg.drop_database(base_url, CONTINUUM_DB)
         pg.drop_database(base_url, DBOS_DB)
     rows += pgbench_rows(base_url, sizes.pgbench_seconds)
-    rows += replay_rows(app, sizes.replay_repeats)
+    rows += replay_rows(app, base_url, sizes)
     meta["load_after"] = load_average()
     meta["versions"] = {"dbos": dbos_version, "postgres": meta["postgres"]}
     return rows, meta

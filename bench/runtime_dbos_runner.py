@@ -17,10 +17,14 @@ from runtime_protocol import ONE_STEP, STEPS, WAIT_SIGNAL, serve
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "apps" / "dbos_app"))
 
-import dbos_flows  # noqa: E402  (needs the path above)
-from dbos import DBOS, DBOSConfig  # noqa: E402
+import dbos_flows
+from dbos import DBOS, DBOSConfig
 
-FLOWS = {STEPS: dbos_flows.steps, ONE_STEP: dbos_flows.one_step, WAIT_SIGNAL: dbos_flows.wait_signal}
+FLOWS = {
+    STEPS: dbos_flows.steps,
+    ONE_STEP: dbos_flows.one_step,
+    WAIT_SIGNAL: dbos_flows.wait_signal,
+}
 
 
 class DBOSAdapter:

@@ -6,8 +6,10 @@ backend of that database (the worker, the client, DBOS's background threads); th
 are read from a connection to the maintenance database, so reading them counts
 nowhere.
 
-Postgres ≥ 15 flushes a backend's counters when it goes idle, at most once a second,
-so a reading waits `STATS_SETTLE` seconds after the work it measures.
+Postgres ≥ 15 flushes a backend's counters when it goes idle, but at most once a
+second: a backend that flushed less than a second ago postpones the next flush by 10
+seconds (``PGSTAT_IDLE_INTERVAL``). So a reading that must include everything done
+before it waits `STATS_SETTLE` seconds first.
 """
 
 from __future__ import annotations
@@ -23,8 +25,8 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 from psycopg import sql
 
-#: Seconds after the last measured query before `pg_stat_database` shows it.
-STATS_SETTLE = 1.2
+#: Seconds after the last measured query before `pg_stat_database` surely shows it.
+STATS_SETTLE = 11.0
 
 
 def with_dbname(url: str, dbname: str) -> str:
@@ -46,7 +48,9 @@ def answers(url: str) -> bool:
 def recreate_database(maintenance_url: str, name: str) -> str:
     """Drop and create database ``name``; return its URL."""
     with psycopg.connect(maintenance_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     return with_dbname(maintenance_url, name)
 
@@ -54,7 +58,9 @@ def recreate_database(maintenance_url: str, name: str) -> str:
 def drop_database(maintenance_url: str, name: str) -> None:
     """Drop database ``name`` (its sessions are ended)."""
     with psycopg.connect(maintenance_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
 
 
 def server_version(maintenance_url: str) -> str:
@@ -83,9 +89,9 @@ class StatsReader:
     def __init__(self, maintenance_url: str) -> None:
         self._conn = psycopg.connect(maintenance_url, autocommit=True)
 
-    def read(self, *databases: str) -> dict[str, Counters]:
-        """The counters of ``databases`` now (after waiting `STATS_SETTLE`)."""
-        time.sleep(STATS_SETTLE)
+    def read(self, *databases: str, settle: float = STATS_SETTLE) -> dict[str, Counters]:
+        """The counters of ``databases``, after waiting ``settle`` seconds."""
+        time.sleep(settle)
         # A fresh snapshot: stats are otherwise cached for the rest of the transaction.
         self._conn.execute("SELECT pg_stat_clear_snapshot()")
         rows = self._conn.execute(

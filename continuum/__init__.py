@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from .runtime.durations import days, hours, minutes, seconds
 from .runtime.effects import (
     TIMEOUT,
+    ActivityRef,
     activity,
     await_child,
     await_signal,
@@ -34,6 +35,8 @@ from .runtime.effects import (
 )
 from .runtime.errors import (
     ActivityError,
+    Cancelled,
+    ChildCancelledError,
     ChildError,
     ContinuumError,
     LeaseLostError,
@@ -53,6 +56,9 @@ __version__ = "0.1.0"
 __all__ = [
     "TIMEOUT",
     "ActivityError",
+    "ActivityRef",
+    "Cancelled",
+    "ChildCancelledError",
     "ChildError",
     "Client",
     "ContinuumError",

@@ -141,11 +141,14 @@ class _Run:
         self.cache: ResultCache | None = None
         self.parsed = 0
         self._hashes: dict[Path, str | None] = {}
+        #: Summaries and absolute paths by display path.
         self._by_path: dict[str, FileSummary] = {}
-        self.project = Project(self.index, self.settings, self._load_module)
+        self._abs: dict[str, Path] = {}
+        self.project = Project(self.index, self.settings, self._load_module, self._reload)
 
     # -- file access ---------------------------------------------------------------------
     def read(self, path: Path) -> bytes | None:
+        """The file's bytes (None when unreadable), remembering its content hash."""
         try:
             data = self.files.read_bytes(path)
         except OSError:
@@ -155,6 +158,7 @@ class _Run:
         return data
 
     def hash_of(self, path: Path) -> str | None:
+        """Content hash of ``path`` (read once per run), None when unreadable."""
         if path not in self._hashes:
             self.read(path)
         return self._hashes[path]
@@ -169,6 +173,21 @@ class _Run:
         self._register(path, summary)
         return summary
 
+    def _reload(self, summary: FileSummary) -> FileSummary:
+        """``summary``'s file analyzed again, with positions (for a reported chain)."""
+        path = self._abs[summary.path]
+        data = self.read(path)
+        if data is None:
+            return summary
+        self.parsed += 1
+        fresh = _engine().summarize(
+            path, data, settings=self.settings, index=self.index, positions=True
+        )
+        if self.cache is not None:
+            self.cache.store_summary(path, fresh)
+        self._by_path[fresh.path] = fresh
+        return fresh
+
     def _cached_summary(self, path: Path) -> FileSummary | None:
         if self.cache is None:
             return None
@@ -178,8 +197,6 @@ class _Run:
         self._by_path[summary.path] = summary
         self._abs[summary.path] = path
         self.project.add(summary)
-
-    _abs: dict[str, Path]
 
     def _load_module(self, module: str) -> FileSummary | None:
         path = self.index.find_module(module)
@@ -195,7 +212,7 @@ class _Run:
 
     # -- the pipeline --------------------------------------------------------------------
     def run(self, paths: Sequence[Path], *, prefilter: bool = True) -> CheckReport:
-        self._abs = {}
+        """Check ``paths`` (absolute files); ``prefilter=False`` analyzes each of them."""
         self.index.add_roots(
             self.config.resolved_src()
             if self.files.memory is None
@@ -457,6 +474,7 @@ def check_paths(
     strict: bool = False,
     use_cache: bool = True,
     jobs: int | None = None,
+    force_exclude: bool = False,
 ) -> CheckReport:
     """Check every Python file under ``paths``.
 
@@ -464,12 +482,13 @@ def check_paths(
     `ConfigError` when it is invalid). ``strict`` (or ``strict = true`` in the config)
     reports unused suppressions (CN290); use ``report.exit_code(strict=True)`` to fail on
     warnings. Results are cached under the config's cache directory unless ``use_cache``
-    is false. Never raises for a bad source file.
+    is false. Excludes apply below each named path, and to the named paths themselves
+    only with ``force_exclude``. Never raises for a bad source file.
     """
     if config is None:
         config = load_config(Path(paths[0]) if paths else None)
     strict = strict or config.strict
-    files = list(iter_python_files(paths, config))
+    files = list(iter_python_files(paths, config, force_exclude=force_exclude))
     run = _Run(SourceFiles(), config, strict=strict, use_cache=use_cache, jobs=jobs)
     return run.run(files)
 

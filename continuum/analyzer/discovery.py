@@ -28,14 +28,19 @@ def _matches(rel: str, name: str, patterns: Iterable[str]) -> bool:
     return False
 
 
-def is_excluded(path: Path, config: Config) -> bool:
-    """Whether ``path`` (or one of its directories) matches the exclusion settings."""
+def is_excluded(path: Path, config: Config, *, exempt: int = 0) -> bool:
+    """Whether ``path`` (or one of its directories) matches the exclusion settings.
+
+    The first ``exempt`` components of the path relative to the config root are not
+    tested: they belong to a path named on the command line, which is checked even
+    when it lies in an excluded directory (as in ruff, unless ``--force-exclude``).
+    """
     try:
         rel_parts = path.resolve().relative_to(config.root).parts
     except ValueError:
         rel_parts = path.parts
     user = (*config.exclude, *config.extend_exclude)
-    for i in range(1, len(rel_parts) + 1):
+    for i in range(exempt + 1, len(rel_parts) + 1):
         name = rel_parts[i - 1]
         rel = "/".join(rel_parts[:i])
         if _matches(rel, name, DEFAULT_EXCLUDE) or _matches(rel, name, user):
@@ -43,32 +48,48 @@ def is_excluded(path: Path, config: Config) -> bool:
     return False
 
 
-def iter_python_files(paths: Sequence[str | Path], config: Config) -> Iterator[Path]:
-    """Absolute ``.py`` files under ``paths``, sorted, excludes applied, each once."""
+def _depth(path: Path, config: Config) -> int:
+    try:
+        return len(path.relative_to(config.root).parts)
+    except ValueError:
+        return len(path.parts)
+
+
+def iter_python_files(
+    paths: Sequence[str | Path], config: Config, *, force_exclude: bool = False
+) -> Iterator[Path]:
+    """Absolute ``.py`` files under ``paths``, sorted, excludes applied, each once.
+
+    Excludes apply below each named path; the named path itself is exempt unless
+    ``force_exclude`` (what pre-commit, which names every file, wants).
+    """
     seen: set[Path] = set()
     found: list[Path] = []
     for raw in paths:
         path = Path(raw).resolve()
+        exempt = 0 if force_exclude else _depth(path, config)
         if path.is_file():
             if path.suffix in {".py", ".pyi"} or raw in paths:
                 candidates: Iterable[Path] = [path]
             else:
                 candidates = []
         elif path.is_dir():
-            candidates = _walk(path, config)
+            candidates = _walk(path, config, exempt)
         else:
             continue
         for candidate in candidates:
-            if candidate not in seen and not is_excluded(candidate, config):
+            if candidate not in seen and not is_excluded(candidate, config, exempt=exempt):
                 seen.add(candidate)
                 found.append(candidate)
     yield from sorted(found)
 
 
-def _walk(top: Path, config: Config) -> Iterator[Path]:
+def _walk(top: Path, config: Config, exempt: int) -> Iterator[Path]:
     for dirpath, dirnames, filenames in os.walk(top):
         directory = Path(dirpath)
-        dirnames[:] = sorted(d for d in dirnames if not is_excluded(directory / d, config))
+        dirnames[:] = sorted(
+            d for d in dirnames if not is_excluded(directory / d, config, exempt=exempt)
+        )
         for name in sorted(filenames):
             if name.endswith(".py"):
                 yield directory / name

@@ -112,8 +112,16 @@ def summarize(
     settings: Settings,
     index: ProjectIndex,
     rules: Sequence[type[Rule]] | None = None,
+    positions: bool = False,
 ) -> FileSummary:
-    """Analyze one file. Never raises: failures become CN901–CN903 in ``errors``."""
+    """Analyze one file. Never raises: failures become CN901–CN903 in ``errors``.
+
+    Source positions cost a full code-generation pass, so by default they are computed
+    only when the file has findings or effect calls; a file with nothing but references
+    to other project code gets ``positioned=False`` and zero positions on its edges (the
+    reachability pass asks again with ``positions=True`` if a reported chain runs through
+    it).
+    """
     shown = display_path(path)
     digest = content_hash(data)
     module, _root = index.module_for_path(path)
@@ -139,7 +147,9 @@ def summarize(
             errors=(_error(shown, "CN901", f"syntax error: {type(exc).__name__}: {exc}"),),
         )
     try:
-        return _analyze(shown, module, is_package, digest, tree, text, settings, index, rules)
+        return _analyze(
+            shown, module, is_package, digest, tree, text, settings, index, rules, positions
+        )
     except Exception as exc:  # CN903: one file's failure must not stop the run
         logger.debug("analyzer crashed on %s", shown, exc_info=True)
         summary = f"{type(exc).__name__}: {exc}".strip()
@@ -161,6 +171,7 @@ def _analyze(
     settings: Settings,
     index: ProjectIndex,
     rules: Sequence[type[Rule]] | None,
+    want_positions: bool,
 ) -> FileSummary:
     from .rules import ALL_RULES
 
@@ -172,7 +183,7 @@ def _analyze(
 
     records = [r for frame in walker.functions for r in frame.records] + ctx.module_records
     positions = None
-    if records:
+    if want_positions or any(not isinstance(r.item, Edge) for r in records):
         wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)
         positions = dict(wrapper.resolve(PositionProvider))
     functions: dict[str, FunctionSummary] = {}
@@ -207,4 +218,5 @@ def _analyze(
             for e in module_effects
         ),
         suppressions=parse_suppressions(text),
+        positioned=positions is not None or not records,
     )

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .denylist import REASONS
 from .diagnostics import CODES, ChainHop, Diagnostic
@@ -53,16 +53,44 @@ class Project:
         index: ProjectIndex,
         settings: Settings,
         load: Callable[[str], FileSummary | None],
+        reload_positioned: Callable[[FileSummary], FileSummary] | None = None,
     ) -> None:
         self.index = index
         self.settings = settings
         self._load = load
+        self._reload = reload_positioned
         self._by_module: dict[str, FileSummary | None] = {}
         self.touched: set[str] = set()
+        #: id(edge of a position-less summary) → its real position (see `edge_pos`).
+        self._edge_pos: dict[int, Pos] = {}
+        #: Replaced summaries, kept alive so the ids in ``_edge_pos`` stay unique.
+        self._retired: list[FileSummary] = []
 
     def add(self, summary: FileSummary) -> None:
         """Register an already computed summary."""
         self._by_module.setdefault(summary.module, summary)
+
+    def edge_pos(self, module: str, edge: Edge) -> Pos:
+        """The position of ``edge`` (of a function of ``module``), computing it if needed.
+
+        Files that only reference other code are summarized without positions; the first
+        time a reported chain runs through one, it is analyzed again with positions.
+        """
+        known = self._edge_pos.get(id(edge))
+        if known is not None:
+            return known
+        summary = self._by_module.get(module)
+        if summary is None or summary.positioned or self._reload is None:
+            return edge.pos
+        fresh = self._reload(summary)
+        self._retired.append(summary)
+        self._by_module[module] = fresh
+        for qual, old_fn in summary.functions.items():
+            new_fn = fresh.functions.get(qual)
+            if new_fn is not None and len(new_fn.edges) == len(old_fn.edges):
+                for old, new in zip(old_fn.edges, new_fn.edges, strict=True):
+                    self._edge_pos[id(old)] = new.pos
+        return self._edge_pos.get(id(edge), edge.pos)
 
     def get(self, module: str) -> FileSummary | None:
         """The summary of a project module, or None when it is not in the project."""
@@ -239,7 +267,9 @@ class WorkflowChecker:
                             )
                         ]
                     elif target.info is not None:
-                        finding = self._global_finding(target, edge)
+                        finding = self._global_finding(key, target, edge)
+                        if finding is not None and not finding.pos.line:
+                            finding = replace(finding, pos=project.edge_pos(key[0], edge))
                         if finding is not None:
                             extra.setdefault(key, []).append(finding)
                         if target.info.alias:
@@ -256,9 +286,12 @@ class WorkflowChecker:
         self.reached.update(order)
         return _Walk(entry, pred, order, extra)
 
-    def _global_finding(self, target: _Target, edge: Edge) -> Finding | None:
+    def _global_finding(self, reader: FuncKey, target: _Target, edge: Edge) -> Finding | None:
+        """A finding for reading a module-level name: an alias of a forbidden function, or a
+        value computed at import by a forbidden call."""
         info = target.info
-        assert info is not None
+        if info is None:
+            return None
         settings = self.project.settings
         if info.alias and ":" not in info.alias:
             hit = settings.denied(info.alias)
@@ -270,16 +303,17 @@ class WorkflowChecker:
                 return Finding(code, edge.label, message, hint, edge.pos, target=info.alias)
         if info.taint:
             code, label, hint = info.taint[0]
-            where = f"{target.module}.{target.qualname}"
+            # Name the defining module only when it is not the reader's own.
+            where = "" if target.module == reader[0] else f" in `{target.module}`"
             if code in {"CN106", "CN107"}:
                 message = (
-                    f"`{edge.label}` is `{where}`, created at import by `{label}`; using it "
+                    f"`{edge.label}` is created at import by `{label}`{where}; using it "
                     f"{REASONS[code]}"
                 )
                 return Finding(code, edge.label, message, hint, edge.pos)
             message = (
-                f"`{edge.label}` reads `{where}`, computed at import by `{label}`: its value "
-                "differs between workers"
+                f"`{edge.label}` is computed at import by `{label}`{where}: its value differs "
+                "between workers"
             )
             return Finding(
                 "CN110",
@@ -313,10 +347,18 @@ class WorkflowChecker:
             for key in walk.order:
                 reached.setdefault(key)
                 fn = project.function(key)
-                assert fn is not None
+                if fn is None:  # walk() only yields known functions
+                    continue
+                repeats: set[tuple[str, str]] = set()
                 for finding in (*fn.findings, *walk.extra.get(key, ())):
                     if fn.deterministic and _allowed(finding, fn.deterministic):
                         continue
+                    if key != entry:
+                        # One diagnostic per problem and helper at the call site, not one
+                        # per occurrence inside the helper.
+                        if (finding.code, finding.label) in repeats:
+                            continue
+                        repeats.add((finding.code, finding.label))
                     if finding.key:
                         if (finding.code, finding.key) in seen_keys:
                             continue
@@ -352,15 +394,15 @@ class WorkflowChecker:
             steps.append(link)
             current = link[0]
         steps.reverse()
-        first_edge = steps[0][1]
-        hops = [ChainHop(label, project.path(walk.entry[0]), first_edge.pos.line)]
-        for i, (_caller, _edge) in enumerate(steps):
+        lines = [project.edge_pos(caller[0], edge) for caller, edge in steps]
+        primary = lines[0]
+        hops = [ChainHop(label, project.path(walk.entry[0]), primary.line)]
+        for i in range(len(steps)):
             callee = steps[i + 1][0] if i + 1 < len(steps) else key
-            line = steps[i + 1][1].pos.line if i + 1 < len(steps) else finding.pos.line
+            line = lines[i + 1].line if i + 1 < len(steps) else finding.pos.line
             hops.append(ChainHop(f"{callee[0]}.{callee[1]}", project.path(callee[0]), line))
         hops.append(ChainHop(finding.label, path, finding.pos.line))
         text = " → ".join([hops[0].label, *(str(h) for h in hops[1:-1]), hops[-1].label])
-        primary = first_edge.pos
         diagnostic = Diagnostic(
             path=project.path(walk.entry[0]),
             line=primary.line,

@@ -137,6 +137,8 @@ class FileSummary:
     suppressions: tuple[Suppression, ...] = ()
     #: CN901–CN903 for this file; when set, the other fields are empty.
     errors: tuple[Diagnostic, ...] = ()
+    #: False when positions were skipped (the file only references other code).
+    positioned: bool = True
 
 
 # -- JSON form (for the summary cache; never pickle on disk) ----------------------------------
@@ -195,6 +197,7 @@ def summary_to_json(summary: FileSummary) -> dict[str, Any]:
         },
         "module_findings": [_finding_json(f) for f in summary.module_findings],
         "suppressions": [[s.line, list(s.codes), s.own_line, s.kind] for s in summary.suppressions],
+        "positioned": summary.positioned,
     }
 
 
@@ -233,4 +236,5 @@ def summary_from_json(data: dict[str, Any]) -> FileSummary:
             Suppression(line, tuple(codes), own, kind)
             for line, codes, own, kind in data["suppressions"]
         ),
+        positioned=data["positioned"],
     )

@@ -16,8 +16,9 @@ from typing import Any
 import click
 
 from ..analyzer.config import Config, ConfigError, load_config
-from ..codegen.api import BuildReport, Status, discover, display_path
+from ..codegen.api import BuildReport, Status, display_path
 from ..codegen.api import build as build_versions
+from ..codegen.discovery import discover
 from ..codegen.errors import CodegenError
 from ..codegen.inventory import WorkflowInventory, inspect_workflow
 

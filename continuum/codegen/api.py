@@ -1,4 +1,4 @@
-"""``continuum build`` as a library: `build` and `inspect_workflow`.
+"""``continuum build`` as a library: `build` returns a `BuildReport`.
 
 `build` finds the workflow classes under the given paths, refuses those with analyzer
 errors, computes each version hash, writes a ``V_<hash16>.py`` module for every
@@ -12,15 +12,15 @@ import ast
 import logging
 import shlex
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import TypeVar
 
 from ..analyzer.config import Config, load_config
 from ..analyzer.diagnostics import Diagnostic, Severity
-from ..analyzer.discovery import is_excluded, iter_python_files, worth_parsing
 from .closure import find_workflow_classes
+from .discovery import admit, markers_for, read_all
 from .errors import CodegenError
 from .freeze import freeze_version
 from .project import Project, import_root, module_name, read_module
@@ -152,78 +152,6 @@ def _quote(text: str) -> str:
     return shlex.quote(text)
 
 
-def discover(paths: Sequence[str | Path], config: Config) -> list[Path]:
-    """Python files under ``paths`` that may define workflows (cheap text prefilter).
-
-    A file qualifies when it mentions ``continuum`` or a configured workflow base, or
-    names a class with bases defined in a file that qualified (a workflow deriving
-    from a project base class need not mention continuum). Over-admitting is fine:
-    admitted files are parsed and checked properly.
-    """
-    pending = _read_all(paths, config)
-    markers = _markers(config)
-    found: list[Path] = []
-    while pending:
-        admitted, pending = _admit(pending, markers)
-        found.extend(path for path, _ in admitted)
-        names = {name.encode() for _, data in admitted for name in _subclass_names(data)}
-        if names <= markers:
-            break
-        markers |= names
-    return sorted(found)
-
-
-def _subclass_names(data: bytes) -> list[str]:
-    try:
-        tree = ast.parse(data)
-    except (SyntaxError, ValueError):
-        return []
-    return [n.name for n in tree.body if isinstance(n, ast.ClassDef) and n.bases]
-
-
-def _read_all(
-    paths: Sequence[str | Path], config: Config, settings: dict[Path, Config] | None = None
-) -> list[tuple[Path, bytes]]:
-    """Every Python file under ``paths`` with its bytes; ``settings`` gets each file's config."""
-    found: dict[Path, bytes] = {}
-    for raw in paths:
-        effective = _settings_for(Path(raw), config)
-        for path in iter_python_files([raw], effective):
-            try:
-                found.setdefault(path, path.read_bytes())
-            except OSError:
-                continue  # vanished or unreadable: the analyzer reports unreadable files
-            if settings is not None:
-                settings.setdefault(path, effective)
-    return sorted(found.items())
-
-
-def _settings_for(path: Path, config: Config) -> Config:
-    """``config``, unless ``path`` itself lies in an excluded directory.
-
-    A path named explicitly is built even then (as ruff checks explicitly named
-    paths unless ``--force-exclude``): exclusions apply only below it, so a scratch
-    copy under ``.continuum/`` or ``build/`` can be built.
-    """
-    path = path.resolve()
-    if not is_excluded(path, config):
-        return config
-    return replace(config, root=path if path.is_dir() else path.parent)
-
-
-def _markers(config: Config) -> set[bytes]:
-    return {b"continuum", *(b.rpartition(".")[2].encode() for b in config.workflow_bases)}
-
-
-def _admit(
-    pending: list[tuple[Path, bytes]], markers: set[bytes]
-) -> tuple[list[tuple[Path, bytes]], list[tuple[Path, bytes]]]:
-    """Split ``pending`` into files that pass the prefilter and the rest."""
-    admitted = [(p, d) for p, d in pending if worth_parsing(d, markers)]
-    rest = [(p, d) for p, d in pending if not worth_parsing(d, markers)]
-    return admitted, rest
-
-
 def build(
     paths: Sequence[str | Path],
     *,
@@ -242,10 +170,10 @@ def build(
     paths = list(paths) or ["."]
     out_dir = _output_override(config, out)
     plan = _Plan(config, out_dir, check, fix_command(paths, out))
-    pending = _read_all(paths, config, plan.settings)
-    markers = _markers(config)
+    pending = read_all(paths, config, plan.settings)
+    markers = markers_for(config)
     while pending:
-        admitted, pending = _admit(pending, markers)
+        admitted, pending = admit(pending, markers)
         if not admitted:
             break
         files = [path for path, _ in admitted]

@@ -15,11 +15,13 @@ import json
 import time
 import uuid
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from .codec import decode, encode
 from .errors import ContinuumError, WorkflowFailedError
 from .store.base import COMPLETED, CONTINUED, TERMINAL, Event, NewRun, RunRecord, Store
+from .store.operations import NewSchedule, ScheduleRecord
 
 
 def workflow_name(flow_or_name: Any) -> str:
@@ -149,8 +151,18 @@ class Client:
             run_id = json.loads(run.result or "{}").get("continued_as") or run_id
 
     def cancel(self, run_id: str) -> bool:
-        """Request cancellation; the run stops at its next effect. False if already finished."""
-        return self.store.request_cancel(run_id)
+        """Request cancellation; the run stops at its next effect. False if already finished.
+
+        Cascades to the run's unfinished descendants. A run that continued as new passes
+        the request on to its successor (the chain's live run).
+        """
+        while True:
+            if self.store.request_cancel(run_id):
+                return True
+            run = self.store.get_run(run_id)
+            if run is None or run.status != CONTINUED:
+                return False
+            run_id = json.loads(run.result or "{}").get("continued_as") or run_id
 
     # --- reading -----------------------------------------------------------------------
     def get_run(self, run_id: str) -> RunRecord | None:
@@ -174,6 +186,111 @@ class Client:
             attributes=attributes,
             limit=limit,
         )
+
+    def query(
+        self,
+        *,
+        namespace: str | None = None,
+        status: str | None = None,
+        workflow: Any = None,
+        attributes: Mapping[str, Any] | None = None,
+        limit: int = 100,
+    ) -> list[RunRecord]:
+        """Search runs, newest first: every given filter must hold.
+
+        ``attributes`` matches by containment (``{"customer": "ada"}`` finds runs whose
+        attributes include that pair, whatever else they hold) and uses the GIN index;
+        ``namespace`` and ``status`` use the ``(namespace, status)`` index.
+        """
+        found = self.store.list_runs(
+            workflow=None if workflow is None else workflow_name(workflow),
+            status=status,
+            namespace=namespace,
+            attributes=_json_attributes(attributes),
+            limit=limit,
+        )
+        return found
+
+    # --- schedules -----------------------------------------------------------------------
+    def schedule_at(
+        self,
+        flow_or_name: Any,
+        input: Any = None,
+        when: datetime | None = None,
+        *,
+        id: str | None = None,
+        namespace: str = "default",
+        attributes: Mapping[str, Any] | None = None,
+    ) -> str:
+        """Start ``flow_or_name`` once at ``when`` (aware datetime); returns the schedule name.
+
+        Idempotent on ``id`` (the schedule name). The run gets the id
+        ``schedule:<name>:<when in UTC>`` and starts within a worker's poll of ``when``.
+        """
+        if when is None:
+            raise ContinuumError("schedule_at needs a time: schedule_at(Flow, input, when)")
+        if when.tzinfo is None:
+            raise ContinuumError("schedule_at needs a timezone-aware datetime")
+        name = id or f"at-{uuid.uuid4()}"
+        return self._schedule(name, flow_or_name, input, when, None, "UTC", namespace, attributes)
+
+    def schedule_cron(
+        self,
+        name: str,
+        flow_or_name: Any,
+        input: Any = None,
+        cron: str = "",
+        *,
+        tz: str = "UTC",
+        namespace: str = "default",
+        attributes: Mapping[str, Any] | None = None,
+    ) -> str:
+        """Start ``flow_or_name`` at every fire time of ``cron`` read in zone ``tz``.
+
+        ``schedule_cron("daily-report", Report, {}, "0 9 * * MON-FRI", tz="Europe/Paris")``.
+        Idempotent on ``name``; `CronError` for an invalid expression, `ContinuumError`
+        for an unknown zone. See `continuum.runtime.cron` for the syntax and DST rules.
+        """
+        from .schedules import first_fire
+
+        first = first_fire(cron, tz, datetime.now(UTC))
+        return self._schedule(name, flow_or_name, input, first, cron, tz, namespace, attributes)
+
+    def _schedule(
+        self,
+        name: str,
+        flow_or_name: Any,
+        input: Any,
+        first: datetime,
+        cron: str | None,
+        tz: str,
+        namespace: str,
+        attributes: Mapping[str, Any] | None,
+    ) -> str:
+        workflow = workflow_name(flow_or_name)
+        record, _ = self.store.create_schedule(
+            NewSchedule(
+                name=name,
+                workflow=workflow,
+                input=encode(input, what=f"the input of {workflow}", root="input"),
+                next_fire_at=first,
+                cron=cron,
+                timezone=tz,
+                namespace=namespace,
+                attributes=_json_attributes(attributes) or {},
+            )
+        )
+        if record.workflow != workflow:
+            raise ContinuumError(f"schedule {name!r} already starts {record.workflow}")
+        return record.name
+
+    def cancel_schedule(self, name: str) -> bool:
+        """Stop a schedule; False when it is unknown or already done/cancelled."""
+        return self.store.cancel_schedule(name)
+
+    def list_schedules(self, *, include_finished: bool = False) -> list[ScheduleRecord]:
+        """Active schedules by name (all of them with ``include_finished``)."""
+        return self.store.list_schedules(include_finished=include_finished)
 
     def history(self, run_id: str) -> list[Event]:
         """The run's journal, oldest first."""
@@ -217,3 +334,13 @@ class Client:
             except ValueError:
                 error = run.error
         raise WorkflowFailedError(run.run_id, run.status, error)
+
+
+def _json_attributes(attributes: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """Attributes as the JSON values the store keeps (so dates etc. compare as stored)."""
+    if not attributes:
+        return None
+    return {
+        key: json.loads(encode(value, what=f"attribute {key!r}", root=key))
+        for key, value in attributes.items()
+    }

@@ -1,10 +1,11 @@
 """The replay loop for one claimed run.
 
-`execute_run` loads the journal, calls the pinned entrypoint with a `RunContext` set,
-and turns what happens into one store call: a return → ``finish(completed)``, a wait →
+`execute_run` loads the journal (from the run's snapshot plus the events after it, see
+`continuum.runtime.snapshot`), calls the pinned entrypoint with a `RunContext` set, and
+turns what happens into one store call: a return → ``finish(completed)``, a wait →
 ``suspend``, an exception → ``finish(failed)``, drift → ``finish(drifted)``, a
-cancellation → ``finish(cancelled)``. A refused fenced write (another worker owns the
-run now) writes nothing more. The engine talks to storage only through `Store`.
+delivered cancellation → ``finish(cancelled)``. A refused fenced write (another worker
+owns the run now) writes nothing more. The engine talks to storage only through `Store`.
 """
 
 from __future__ import annotations
@@ -28,19 +29,21 @@ from .errors import (
     LeaseLostError,
     PayloadError,
     ReplayDriftError,
+    SnapshotFormatError,
     StoreError,
     Suspend,
     SuspendLeakError,
 )
-from .journal import CHILD_COMPLETED, CHILD_FAILED, CHILD_STARTED
 from .lease import LeaseHandle
 from .registry import Registry
+from .snapshot import pack, threshold_of, unpack
 from .store.base import (
     CANCELLED,
     COMPLETED,
     CONTINUED,
     DRIFTED,
     FAILED,
+    Event,
     NewRun,
     RunRecord,
     Store,
@@ -99,21 +102,49 @@ def execute_run(
 ) -> Outcome:
     """Replay ``run`` to its next wait or its end and record the result.
 
+    A run whose cancellation was requested replays too: `Cancelled` is raised at its
+    first live effect, so the workflow may clean up (see `docs/composition.md`).
     Raises only store errors other than a lost lease (the caller releases the run).
     """
-    if run.cancel_requested:
-        _cancel_children(store, run.run_id)
-        return _finish(store, handle, run.run_id, CANCELLED, error=_cancel_error())
-    handle.cancel_requested = run.cancel_requested
+    handle.cancel_requested = handle.cancel_requested or run.cancel_requested
     flow = registry.entrypoint(run.version_hash or registry.current[run.workflow])
-    events = store.load_events(run.run_id)
+    events, packed_through = load_history(store, run)
     ctx = RunContext.for_run(store, handle, run, events, clock=clock, short_wait=short_wait)
     with activate(ctx):
         try:
             value = flow().run(decode(run.input))
         except BaseException as raised:
-            return _settle_raised(ctx, raised)
+            return _settle_raised(ctx, raised, threshold_of(flow), packed_through)
     return _settle_returned(ctx, value)
+
+
+def load_history(store: Store, run: RunRecord) -> tuple[list[Event], int]:
+    """The run's journal: its snapshot's events plus the rows after it.
+
+    Returns (events, seq the snapshot covers or 0). An unreadable or foreign snapshot
+    is logged and the full journal read instead.
+    """
+    snapshot = store.load_snapshot(run.run_id)
+    if snapshot is not None:
+        try:
+            packed = unpack(snapshot, run_id=run.run_id, version_hash=run.version_hash)
+        except SnapshotFormatError as err:
+            logger.warning("%s", err)
+            packed = None
+        if packed is not None:
+            return packed + store.load_events(run.run_id, after_seq=snapshot.through_seq), (
+                snapshot.through_seq
+            )
+    return store.load_events(run.run_id), 0
+
+
+def _maybe_snapshot(ctx: RunContext, threshold: int, packed_through: int) -> None:
+    """Pack the journal into the run's snapshot once ``threshold`` events piled up after it."""
+    history = ctx.cursor.recorded + ctx.live_events
+    if not history or history[-1].seq - packed_through < threshold:
+        return
+    with ctx.store.step(ctx.handle.lease) as step:
+        step.save_snapshot(pack(ctx.run_id, ctx.run.version_hash, history))
 
 
 def _cancel_error() -> str:
@@ -126,6 +157,9 @@ def _settle_returned(ctx: RunContext, value: Any) -> Outcome:
         return problem
     if ctx.cursor.remaining:
         return _drift_at_end(ctx)
+    if ctx.cancel_delivered:
+        # The workflow caught Cancelled and returned after its cleanup.
+        return _finish(ctx.store, ctx.handle, ctx.run_id, CANCELLED, error=_cancel_error())
     try:
         result = encode(value, what=f"the result of run {ctx.run_id}", root="result")
     except PayloadError as err:
@@ -156,11 +190,19 @@ def _drift_at_end(ctx: RunContext) -> Outcome:
     return _finish(ctx.store, ctx.handle, ctx.run_id, DRIFTED, error=error_json(drift))
 
 
-def _settle_raised(ctx: RunContext, raised: BaseException) -> Outcome:
+def _settle_raised(
+    ctx: RunContext, raised: BaseException, threshold: int = 0, packed_through: int = 0
+) -> Outcome:
     if isinstance(raised, LeaseLostError):
         ctx.lost = raised
+    elif isinstance(raised, StoreError):
+        # The database failed mid-step (nothing of the step was written): not the
+        # workflow's fault. The caller releases the run and it resumes by replay.
+        raise raised
     if isinstance(raised, Suspend) and raised is ctx.suspended and ctx.lost is None:
         try:
+            if threshold:
+                _maybe_snapshot(ctx, threshold, packed_through)
             ctx.store.suspend(ctx.handle.lease, wake_at=raised.wake_at, waiting_on=raised.reason)
         except LeaseLostError:
             return Outcome(ctx.run_id, LOST)
@@ -168,8 +210,9 @@ def _settle_raised(ctx: RunContext, raised: BaseException) -> Outcome:
     problem = _precheck(ctx)
     if problem is not None:
         return problem
-    if isinstance(raised, Cancelled):
-        _cancel_children(ctx.store, ctx.run_id)
+    if isinstance(raised, Cancelled) or (ctx.cancel_delivered and isinstance(raised, Exception)):
+        # Uncaught, or the cleanup after it failed: either way the run was cancelled.
+        # The store already flagged (and woke) every unfinished descendant.
         return _finish(ctx.store, ctx.handle, ctx.run_id, CANCELLED, error=_cancel_error())
     if isinstance(raised, ContinueAsNew):
         return _continue(ctx, raised)
@@ -180,27 +223,16 @@ def _settle_raised(ctx: RunContext, raised: BaseException) -> Outcome:
     return _finish(ctx.store, ctx.handle, ctx.run_id, FAILED, error=error_json(raised))
 
 
-def _cancel_children(store: Store, run_id: str) -> None:
-    """Cancellation cascades to children that are still running."""
-    started: list[str] = []
-    finished: set[str] = set()
-    for event in store.load_events(run_id):
-        if event.kind == CHILD_STARTED:
-            started.append(json.loads(event.payload)["child_run_id"])
-        elif event.kind in (CHILD_COMPLETED, CHILD_FAILED):
-            finished.add(json.loads(event.payload)["child_run_id"])
-    for child in started:
-        if child not in finished:
-            try:
-                store.request_cancel(child)
-            except StoreError as err:
-                logger.warning("run %s: could not cancel child %s: %s", run_id, child, err)
-
-
 def _continue(ctx: RunContext, request: ContinueAsNew) -> Outcome:
-    """Start the successor (idempotent on its derived id) and finish as ``continued``."""
+    """Start the successor (idempotent on its derived id) and finish as ``continued``.
+
+    The successor adopts the children this run started and did not see finish, so
+    cancelling the chain's live run still reaches them.
+    """
     if ctx.cursor.remaining:
         return _drift_at_end(ctx)
+    if ctx.cancel_delivered:
+        return _finish(ctx.store, ctx.handle, ctx.run_id, CANCELLED, error=_cancel_error())
     run = ctx.run
     next_id = successor_run_id(run.run_id)
     ctx.store.create_run(
@@ -212,6 +244,7 @@ def _continue(ctx: RunContext, request: ContinueAsNew) -> Outcome:
             attributes=dict(run.attributes),
             parent_id=run.parent_id,
             correlation_id=run.correlation_id or run.run_id,
+            adopt_children_of=run.run_id,
         )
     )
     result = json.dumps({"continued_as": next_id})

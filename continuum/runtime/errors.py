@@ -78,6 +78,41 @@ class ChildError(ContinuumError):
         return (type(self), (self.run_id, self.error_type, self.message))
 
 
+class ChildCancelledError(ChildError):
+    """The child workflow was cancelled: `await_child`'s "cancelled" marker.
+
+    A `ChildError` (so ``except ChildError`` still covers it) whose ``error_type`` is
+    ``"cancelled"``; catch it on its own to tell a cancelled child from a failed one.
+    """
+
+    __module__ = "continuum"
+
+    def __init__(self, run_id: str, error_type: str = "cancelled", message: str = "") -> None:
+        super().__init__(run_id, error_type, message or "the child run was cancelled")
+
+
+class SnapshotFormatError(ContinuumError):
+    """A stored run snapshot uses a format this runtime cannot read.
+
+    The engine logs it and replays the run's full journal instead.
+    """
+
+    __module__ = "continuum"
+
+    def __init__(self, run_id: str, format_version: int, supported: Any = (1,)) -> None:
+        self.run_id = run_id
+        self.format_version = format_version
+        self.supported = tuple(supported)
+        super().__init__(
+            f"run {run_id}: its snapshot has format {format_version}, but this runtime reads "
+            f"formats {list(self.supported)}; the run replays its full journal instead "
+            "(upgrade Continuum to use the snapshot)"
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.run_id, self.format_version, self.supported))
+
+
 class WorkflowFailedError(ContinuumError):
     """`Client.result()` on a run that ended failed, cancelled or drifted."""
 
@@ -143,7 +178,13 @@ class Suspend(BaseException):
 
 
 class Cancelled(BaseException):
-    """Raised inside a workflow when its cancellation was requested; the run ends ``cancelled``."""
+    """Raised inside a workflow when its cancellation was requested; the run ends ``cancelled``.
+
+    A workflow may catch it (``except Cancelled:``) to run cleanup such as
+    `compensate_all()`; whatever it does next, the run ends ``cancelled``.
+    """
+
+    __module__ = "continuum"
 
 
 class ContinueAsNew(BaseException):

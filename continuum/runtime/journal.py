@@ -33,6 +33,7 @@ PATCHED = "patched"
 CHILD_STARTED = "child_started"
 CHILD_COMPLETED = "child_completed"
 CHILD_FAILED = "child_failed"  # failed, cancelled or drifted
+CANCEL_RECEIVED = "cancel_received"  # Cancelled was raised into the workflow here
 
 #: Kinds that end an activity command (no more events belong to it).
 ACTIVITY_TERMINAL = frozenset({ACTIVITY_COMPLETED, ACTIVITY_FAILED})
@@ -95,6 +96,11 @@ class Cursor:
     def at_tail(self) -> bool:
         """True once every recorded event has been consumed (the live tail)."""
         return self._index >= len(self._events)
+
+    @property
+    def recorded(self) -> list[Event]:
+        """Every recorded event the cursor walks (consumed or not), in seq order."""
+        return list(self._events)
 
     @property
     def remaining(self) -> int:

@@ -39,7 +39,9 @@ from .errors import LeaseLostError, PayloadError, StoreError
 from .journal import user_value
 from .lease import LeaseHandle, LeaseKeeper, TaskHandle
 from .registry import Registry
+from .retention import PruneTicker, RetentionRegistrar
 from .retry import Retry
+from .schedules import ScheduleRunner
 from .store.base import Lease, RunRecord, Store, Task
 
 logger = logging.getLogger(__name__)
@@ -68,6 +70,13 @@ class WorkerOptions:
     short_wait: float = SHORT_WAIT_SECONDS
     #: Lease owner name; defaults to `default_owner()`.
     owner: str | None = None
+    #: Start the runs of due schedules (checked at most once per second).
+    schedules: bool = True
+    #: Delete expired runs in the background (`continuum prune` does it on demand).
+    prune: bool = False
+    #: With ``prune``: seconds between two batches, and correlation groups per batch.
+    prune_interval: float = 60.0
+    prune_batch: int = 100
 
 
 @dataclass(slots=True)
@@ -108,6 +117,15 @@ class Worker:
         self._handles: dict[str, LeaseHandle] = {}
         #: Items still executing when the drain gave up (their threads are abandoned).
         self.abandoned = 0
+        # Housekeeping (schedules, retention, pruning): see continuum.runtime.schedules
+        # and continuum.runtime.retention.
+        self._schedules = ScheduleRunner(store) if self.options.schedules else None
+        self._retention = RetentionRegistrar(store, registry)
+        self._pruner = (
+            PruneTicker(store, self.options.prune_interval, self.options.prune_batch)
+            if self.options.prune
+            else None
+        )
 
     # --- lifecycle ------------------------------------------------------------------------
     def run(self) -> None:
@@ -152,6 +170,7 @@ class Worker:
 
     def _tick(self) -> None:
         claimed = 0
+        self._housekeeping()
         try:
             claimed = self._claim()
         except StoreError as err:
@@ -171,6 +190,16 @@ class Worker:
             self._slot_free.clear()
         elif claimed == 0:
             self.store.wait_for_work(self.options.poll_interval)
+
+    def _housekeeping(self) -> None:
+        """Fire due schedules and prune a batch; failures are logged, never fatal."""
+        try:
+            if self._schedules is not None:
+                self._schedules.tick()
+            if self._pruner is not None:
+                self._pruner.tick()
+        except StoreError as err:
+            logger.warning("housekeeping failed: %s; retrying later", err)
 
     def _claim(self) -> int:
         claimed = 0
@@ -222,6 +251,7 @@ class Worker:
         with self._lock:
             self._handles[run.run_id] = handle
         try:
+            self._retention.ensure(run.version_hash)
             outcome = execute_run(
                 self.store,
                 run,

@@ -30,8 +30,11 @@ from continuum.runtime.store.base import (
     NewRun,
     RunRecord,
     Signal,
+    Snapshot,
     Task,
 )
+
+from .memory_operations import MemoryOperations
 
 __all__ = ["InMemoryStore"]
 
@@ -61,6 +64,7 @@ class _Run:
     events: list[Event] = field(default_factory=list)
     mailbox: list[Signal] = field(default_factory=list)
     delivery_ids: set[str] = field(default_factory=set)
+    snapshot: Snapshot | None = None
 
 
 class _MemoryStep:
@@ -73,6 +77,7 @@ class _MemoryStep:
         self.taken: list[Signal] = []
         self.tasks: list[Task] = []
         self.attributes: dict[str, Any] = {}
+        self.snapshot: Snapshot | None = None
 
     def append(self, event: NewEvent) -> None:
         expected = len(self._run.events) + len(self.events) + 1
@@ -133,8 +138,11 @@ class _MemoryStep:
     def set_attributes(self, attributes: Mapping[str, Any]) -> None:
         self.attributes.update(attributes)
 
+    def save_snapshot(self, snapshot: Snapshot) -> None:
+        self.snapshot = snapshot
 
-class InMemoryStore:
+
+class InMemoryStore(MemoryOperations):
     """A complete `Store` in memory (see the module docstring).
 
     ``clock`` lets tests move time (``store.clock = lambda: ...``) to fire timers and
@@ -203,6 +211,13 @@ class InMemoryStore:
                 cancel_requested=False,
             )
             self._runs[record.run_id] = _Run(record, start_at=new.start_at or now)
+            if new.adopt_children_of is not None:
+                for child in self._runs.values():
+                    if (
+                        child.record.parent_id == new.adopt_children_of
+                        and child.record.status not in TERMINAL
+                    ):
+                        self._update(child, parent_id=record.run_id)
             self._notify()
             return record, True
 
@@ -299,6 +314,11 @@ class InMemoryStore:
                 return []
             return [event for event in run.events if event.seq > after_seq]
 
+    def load_snapshot(self, run_id: str) -> Snapshot | None:
+        with self._lock:
+            run = self._runs.get(run_id)
+            return None if run is None else run.snapshot
+
     @contextmanager
     def step(self, lease: Lease) -> Iterator[_MemoryStep]:
         with self._lock:
@@ -313,6 +333,8 @@ class InMemoryStore:
                 self._tasks[task.task_id] = task
             if staged.attributes:
                 self._update(run, attributes={**run.record.attributes, **staged.attributes})
+            if staged.snapshot is not None:
+                run.snapshot = staged.snapshot
             if staged.tasks:
                 self._notify()
 
@@ -354,6 +376,7 @@ class InMemoryStore:
                 result=result,
                 error=error,
                 completed_at=now,
+                retention_until=self._retention_until(run.record, now),
                 next_wakeup_at=None,
                 waiting_on=None,
             )
@@ -402,12 +425,31 @@ class InMemoryStore:
                 raise StoreError("request_cancel", "not_found", run_id)
             if run.record.status in TERMINAL:
                 return False
-            changes: dict[str, Any] = {"cancel_requested": True}
-            if run.record.status == SUSPENDED:
-                changes["next_wakeup_at"] = self.now()
-            self._update(run, **changes)
+            # The run and its unfinished descendants, generation by generation.
+            flagged = [run]
+            for current in flagged:
+                flagged.extend(
+                    other
+                    for other in self._runs.values()
+                    if other.record.parent_id == current.record.run_id
+                    and other.record.status not in TERMINAL
+                    and other not in flagged
+                )
+            for target in flagged:
+                changes: dict[str, Any] = {"cancel_requested": True}
+                if target.record.status in (SUSPENDED, PENDING):
+                    changes["next_wakeup_at"] = self.now()
+                self._update(target, **changes)
+                self._discard_tasks(target.record.run_id)
             self._notify()
             return True
+
+    def _discard_tasks(self, run_id: str) -> None:
+        """Fail the queued tasks of a cancelled run that no worker holds yet."""
+        error = '{"type": "Cancelled", "message": "the run was cancelled"}'
+        for task in list(self._tasks.values()):
+            if task.run_id == run_id and task.status == "available":
+                self._tasks[task.task_id] = replace(task, status="failed", error=error)
 
     # --- queued activity tasks ---------------------------------------------------------------
     def claim_tasks(

@@ -60,7 +60,15 @@ def test_editing_a_reached_helper_invalidates_the_workflow(make_tree, monkeypatc
     seen = _count_summaries(monkeypatch)
     report = check_paths(["app"], config=config)
     assert [d.code for d in report.diagnostics] == ["CN101"]
-    # The workflow is re-checked, but only the edited helper is parsed again.
+    # The workflow is re-checked; its own unchanged file is parsed again at most to
+    # compute the positions of the newly reported chain (it had none to report before).
+    assert seen[0] == "pricing.py" and set(seen) <= {"pricing.py", "orders.py"}
+    (root / "app" / "pricing.py").write_text(
+        "import os\n\n\ndef quote(o):\n    return os.getpid()\n"
+    )
+    seen.clear()
+    report = check_paths(["app"], config=config)
+    assert [d.code for d in report.diagnostics] == ["CN105"]
     assert seen == ["pricing.py"]
 
 

@@ -25,10 +25,15 @@ def test_default_and_configured_excludes(make_tree) -> None:
     assert found == ["app/flow.py"]
 
 
-def test_exclude_applies_to_explicit_files_too(make_tree) -> None:
-    root = make_tree({"legacy/old.py": ""})
-    config = Config(root=root, exclude=("legacy",))
-    assert list(iter_python_files(["legacy/old.py"], config)) == []
+def test_explicit_paths_are_checked_unless_force_exclude(make_tree) -> None:
+    root = make_tree({"legacy/old.py": "", "legacy/vendor/lib.py": "", ".continuum/copy/a.py": ""})
+    config = Config(root=root, exclude=("legacy", "vendor"))
+    assert list(iter_python_files(["legacy/old.py"], config, force_exclude=True)) == []
+    assert list(iter_python_files(["legacy/old.py"], config)) == [root / "legacy/old.py"]
+    # Below a named directory the patterns apply again; a named scratch copy under a
+    # built-in excluded directory (.continuum) is checked.
+    assert list(iter_python_files(["legacy"], config)) == [root / "legacy/old.py"]
+    assert list(iter_python_files([".continuum/copy"], config)) == [root / ".continuum/copy/a.py"]
 
 
 def test_generated_files_are_skipped() -> None:

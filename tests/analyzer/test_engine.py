@@ -63,6 +63,13 @@ def test_positions_are_only_computed_for_files_with_something_to_report(monkeypa
     monkeypatch.setattr(cst.metadata.MetadataWrapper, "resolve", spy)
     _summarize(b"import math\n\n\ndef area(r):\n    return math.pi * r * r\n")
     assert "PositionProvider" not in calls
+    # Only references to other project code: positions are left for later (if ever).
+    summary = _summarize(
+        b"def helper(x):\n    return x\n\n\ndef caller(x):\n    return helper(x)\n"
+    )
+    assert "PositionProvider" not in calls
+    assert not summary.positioned
+    assert summary.functions["caller"].edges[0].pos.line == 0
     _summarize(b"import time\n\n\ndef now():\n    return time.time()\n")
     assert "PositionProvider" in calls
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from continuum.analyzer.api import check_source
+from continuum.analyzer.denylist import DENYLIST
 from continuum.analyzer.rule import workflow
 
 
@@ -64,3 +67,29 @@ def test_class_attributes_are_not_visible_inside_methods() -> None:
 def test_builtins_can_be_shadowed_at_module_level() -> None:
     assert codes(workflow("return id(order)", "def id(x):\n    return x")) == []
     assert codes(workflow("print(order)", "print = str")) == []
+
+
+_MODULES = sorted(
+    {key.split(".")[0] for key, (code, _) in DENYLIST.items() if code and "." in key} - {"builtins"}
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    module=st.sampled_from(_MODULES),
+    attr=st.sampled_from(["time", "random", "getenv", "now", "open", "run", "choice"]),
+    binding=st.sampled_from(["param", "assign", "for", "with", "lambda"]),
+)
+def test_a_local_named_like_a_forbidden_module_is_never_reported(
+    module: str, attr: str, binding: str
+) -> None:
+    use = f"{module}.{attr}()"
+    body = {
+        "param": f"return (lambda {module}: {use})(order)",
+        "assign": f"{module} = order\nreturn {use}",
+        "for": f"for {module} in order:\n    {use}",
+        "with": f"with make() as {module}:\n    return {use}",
+        "lambda": f"f = lambda {module}: {use}\nreturn f(order)",
+    }[binding]
+    source = workflow(body, f"import {module}\nmake = dict")
+    assert [d.code for d in check_source(source) if d.code.startswith("CN1")] == []

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from continuum.analyzer.config import Config
-from continuum.codegen.api import build, discover
+from continuum.codegen.api import build
+from continuum.codegen.discovery import discover
 from continuum.codegen.inventory import WorkflowNotFound, inspect_workflow
 
 from .conftest import write_project

@@ -139,4 +139,5 @@ def test_inline_activities_cost_one_commit_each_and_no_replay(store, registry, c
     )
     counting = CountingStore(store)
     assert execute_run(counting, run, LeaseHandle(lease), registry).status == "completed"
-    assert [name for _, name in counting.calls] == ["load_events"] + ["step"] * 5 + ["finish"]
+    reads = ["load_snapshot", "load_events"]  # the snapshot row (none here), then the journal
+    assert [name for _, name in counting.calls] == reads + ["step"] * 5 + ["finish"]

@@ -1,8 +1,10 @@
 """Golden journals (tests/runtime/golden/*.json) replay on the current runtime.
 
-Each file is a history recorded by an earlier build of the runtime. Replaying it must
-reach the same result without journaling anything new: a change to event kinds,
-payload fields or matching that would strand runs already in flight fails here.
+Each file is a history recorded by an earlier build of the runtime (re-record only on
+purpose: ``python -m tests.runtime.golden.record NAME``). Replaying it through
+`continuum.testing.replay` must reach the recorded status and result without
+journaling anything new: a change to event kinds, payload fields, child ids or
+matching that would strand runs already in flight fails here.
 """
 
 from __future__ import annotations
@@ -12,63 +14,118 @@ from pathlib import Path
 
 import pytest
 
-from continuum.runtime.engine import execute_run
-from continuum.runtime.lease import LeaseHandle
+from continuum import ReplayDriftError
 from continuum.runtime.registry import Registry
-from continuum.runtime.store.base import COMPLETED, NewEvent, NewRun
-from tests.runtime.golden import frozen_v1
+from continuum.runtime.store.base import COMPLETED, Event
+from continuum.testing.replay import RecordedRun, replay_run
+from tests.runtime.golden import frozen_v1, frozen_v2
 
-GOLDEN = sorted((Path(__file__).parent / "golden").glob("*.json"))
-REGISTRY = Registry.from_classes(frozen_v1.Golden)
+GOLDEN_DIR = Path(__file__).parent / "golden"
+GOLDEN = sorted(GOLDEN_DIR.glob("*.json"))
+V1 = Registry.from_classes(frozen_v1.Golden)
+#: The current code of every v2 scenario (Patch, not PatchOld: old histories must fit it).
+V2 = Registry.from_classes(*frozen_v2.ALL)
+#: Scenarios the issue requires; each must have a checked-in journal.
+REQUIRED = {
+    "activity_retry_then_success",
+    "activity_terminal_failure",
+    "signal_then_activity",
+    "signal_timeout",
+    "timer",
+    "child_fan_out",
+    "continue_as_new_chain",
+    "continued_child_awaited",
+    "parallel_compensation",
+    "lifo_compensation",
+    "patched_new_history",
+    "patched_old_history",
+    "cancellation_cascade",
+    "cancellation_cleanup",
+    "deterministic_primitives",
+    "namespaces_and_attributes",
+    "child_outcomes",
+}
 
 
-def _claim(store):
-    [(run, lease)] = store.claim_runs(
-        owner="golden",
-        current_versions=REGISTRY.current,
-        known_versions=REGISTRY.known_versions,
-        limit=1,
-        lease_seconds=30,
-    )
-    return run, lease
+def _events(run_id: str, rows: list[dict]) -> list[Event]:
+    return [
+        Event(
+            run_id, e["seq"], e["kind"], tuple(e["command"]) if e["command"] else None, e["payload"]
+        )
+        for e in rows
+    ]
+
+
+def _recorded(data: dict) -> list[RecordedRun]:
+    if data.get("format") != 2:  # v1: one run, no metadata
+        return [
+            RecordedRun(
+                "golden-v1", data["workflow"], data["input"], _events("golden-v1", data["events"])
+            )
+        ]
+    return [
+        RecordedRun(
+            run["run_id"],
+            run["workflow"],
+            run["input"],
+            _events(run["run_id"], run["events"]),
+            namespace=run["namespace"],
+            attributes=run["attributes"],
+            parent_id=run["parent_id"],
+            correlation_id=run["correlation_id"],
+            cancel_requested=run["cancel_requested"],
+        )
+        for run in data["runs"]
+    ]
+
+
+def _expected(data: dict) -> list[tuple[str, object]]:
+    if data.get("format") != 2:
+        return [(COMPLETED, json.loads(data["result"]))]
+    return [(run["status"], run["result"] and json.loads(run["result"])) for run in data["runs"]]
 
 
 @pytest.mark.parametrize("path", GOLDEN, ids=[p.stem for p in GOLDEN])
 def test_golden_journal_replays_to_its_result(store, path: Path):
     data = json.loads(path.read_text())
-    store.create_run(NewRun(run_id=path.stem, workflow=data["workflow"], input=data["input"]))
-    _, lease = _claim(store)
-    with store.step(lease) as step:
-        for e in data["events"]:
-            step.append(
-                NewEvent(
-                    e["seq"], e["kind"], tuple(e["command"]) if e["command"] else None, e["payload"]
-                )
-            )
-    store.release(lease)
-    run, lease = _claim(store)
-    outcome = execute_run(store, run, LeaseHandle(lease), REGISTRY)
-    assert outcome.status == COMPLETED, outcome.error
-    assert json.loads(store.get_run(path.stem).result) == json.loads(data["result"])
-    assert len(store.load_events(path.stem)) == len(data["events"])
+    registry = V2 if data.get("format") == 2 else V1
+    for recorded, (status, result) in zip(_recorded(data), _expected(data), strict=True):
+        replayed = replay_run(registry, recorded, store=store)
+        assert replayed.status == status, (recorded.run_id, replayed.error)
+        if status in (COMPLETED, "continued"):
+            assert json.loads(replayed.result) == result
+        assert replayed.new_events == (), f"{recorded.run_id} journaled past its history"
 
 
-def test_there_are_golden_journals():
-    assert GOLDEN, "tests/runtime/golden/*.json is missing"
+def test_every_required_scenario_is_checked_in():
+    assert REQUIRED <= {p.stem for p in GOLDEN}
+    assert len(GOLDEN) >= 15
 
 
-def test_a_tampered_journal_is_drift_not_a_guess(store):
-    data = json.loads(GOLDEN[0].read_text())
+def test_old_patch_history_has_no_marker_and_replays_the_old_branch():
+    data = json.loads((GOLDEN_DIR / "patched_old_history.json").read_text())
+    [run] = data["runs"]
+    assert [e["kind"] for e in run["events"]] == ["activity_completed"]
+    [recorded] = _recorded(data)
+    assert json.loads(replay_run(V2, recorded).result) == "old"
+
+
+def test_a_tampered_journal_is_drift_not_a_guess():
+    data = json.loads((GOLDEN_DIR / "golden_v1_basic.json").read_text())
     data["events"][0]["command"][3] = 999  # the first call site moved
-    store.create_run(NewRun(run_id="tampered", workflow=data["workflow"], input=data["input"]))
-    _, lease = _claim(store)
-    with store.step(lease) as step:
-        for e in data["events"]:
-            step.append(
-                NewEvent(
-                    e["seq"], e["kind"], tuple(e["command"]) if e["command"] else None, e["payload"]
-                )
-            )
-    store.release(lease)
-    run, lease = _claim(store)
-    assert execute_run(store, run, LeaseHandle(lease), REGISTRY).status == "drifted"
+    [recorded] = _recorded(data)
+    with pytest.raises(ReplayDriftError) as caught:
+        replay_run(V1, recorded)
+    assert caught.value.seq == 1
+
+
+def test_a_golden_journal_with_an_unexpected_event_kind_drifts():
+    """The check has teeth: a journal whose child result became a timer does not fit."""
+    data = json.loads((GOLDEN_DIR / "child_fan_out.json").read_text())
+    root = next(r for r in _recorded(data) if r.run_id == "root")
+    first_await = root.events[3]
+    assert first_await.kind == "child_completed"
+    changed = [*root.events[:3], Event("root", 4, "timer_fired", first_await.command, "{}")]
+    with pytest.raises(ReplayDriftError) as caught:
+        replay_run(V2, RecordedRun(root.run_id, root.workflow, root.input, changed))
+    assert caught.value.seq == 4

@@ -14,6 +14,11 @@ from ..denylist import REASONS
 from ..rule import Invalid, Rule, Valid, workflow
 
 
+def _is_constant_or_type(name: str) -> bool:
+    last = name.rpartition(".")[2]
+    return last[:1].isupper() or last.startswith("_")
+
+
 def _positional(call: cst.Call) -> int:
     return sum(1 for a in call.args if a.keyword is None)
 
@@ -72,12 +77,20 @@ class DenylistedCalls(Rule):
             hit = ctx.resolver.settings.denied(name)
             if hit is None:
                 continue
-            _key, code, hint = hit
+            key, code, hint = hit
+            if not ctx.is_callee(node) and (
+                "." not in name or (key != name and _is_constant_or_type(name))
+            ):
+                # A module-wide ban (``logging``, ``socket``) is about using the module:
+                # naming the module object, one of its constants or classes
+                # (``logging.INFO``, ``socket.AF_INET``, an ``isinstance`` check) does
+                # nothing by itself.
+                continue
             label = code_of(node)
             shown = f"{label}()" if ctx.is_callee(node) else label
-            target = name if label == name else f"{name}"
+            target = name
             message = f"`{shown}` {REASONS.get(code, 'is forbidden in workflow code')}"
-            if label != name:
+            if label != name and name != f"builtins.{label}":
                 message += f" (`{label}` is `{name}`)"
             self.report(node, code, shown, message, hint=hint, target=target)
             return
@@ -117,6 +130,8 @@ class DenylistedCalls(Rule):
         Valid(workflow("return secrets.compare_digest(order['a'], order['b'])", "import secrets")),
         Valid(workflow("x: time.struct_time = order['t']\nreturn x", "import time")),
         Valid(workflow("return activity(time.sleep, 5)", "import time")),
+        Valid(workflow("return order['level'] >= logging.INFO", "import logging")),
+        Valid(workflow("return isinstance(order, threading.Thread)", "import threading")),
         Valid(workflow("return continuum.side_effect(time.time)", "import continuum, time")),
         Valid(
             workflow(
@@ -136,6 +151,8 @@ class DenylistedCalls(Rule):
         Invalid(workflow("return time.localtime()", "import time"), "CN101"),
         Invalid(workflow("return time.strftime('%Y')", "import time"), "CN101"),
         Invalid(workflow("return random.randint(1, 6)", "import random"), "CN102"),
+        Invalid(workflow("return sorted(order, key=random.random)", "import random"), "CN102"),
+        Invalid(workflow("return threading.Lock()", "import threading"), "CN108"),
         Invalid(workflow("return getattr(t, 'time')()", "import time as t"), "CN101"),
         Invalid(workflow("return choice(order)", "from random import choice"), "CN102"),
         Invalid(workflow("return random.Random().random()", "import random"), "CN102"),

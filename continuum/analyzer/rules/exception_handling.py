@@ -30,7 +30,7 @@ class _BareRaise(cst.CSTVisitor):
         return False  # a raise in a nested def does not re-raise this exception
 
 
-def _reraises(handler: cst.ExceptHandler) -> bool:
+def _reraises(handler: cst.ExceptHandler | cst.ExceptStarHandler) -> bool:
     """Whether the handler body contains a bare ``raise`` (not inside a nested def)."""
     visitor = _BareRaise()
     handler.body.visit(visitor)
@@ -89,7 +89,10 @@ class ExceptionHandling(Rule):
         exprs = [e.value for e in elements] if elements is not None else [expr]
         return {n for e in exprs for n in self.ctx.resolver.names(e)}
 
-    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+    def visit_ExceptStarHandler(self, node: cst.ExceptStarHandler) -> None:
+        self.visit_ExceptHandler(node)
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler | cst.ExceptStarHandler) -> None:
         if self.ctx.frame is None or _reraises(node):
             return
         caught = self._caught(node.type)
@@ -171,6 +174,7 @@ class ExceptionHandling(Rule):
             "CN201",
         ),
         Invalid(workflow("try:\n    x = 1\nfinally:\n    return 2"), "CN201"),
+        Invalid(workflow("try:\n    return 1\nexcept* BaseException:\n    pass"), "CN201"),
         Invalid(workflow("try:\n    return 1\nexcept Exception:\n    return 2"), "CN202"),
         Invalid(
             workflow("for i in order:\n    try:\n        x = 1\n    finally:\n        continue"),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from .activity import activity
 from .children import await_child, run_child, start_child
-from .compensation import compensate, compensate_all
+from .compensation import ActivityRef, compensate, compensate_all
 from .control import continue_as_new
 from .patches import patched
 from .primitives import logger, now, random, set_attributes, side_effect, today, uuid4
@@ -19,6 +19,7 @@ from .timers import sleep, timer
 
 __all__ = [
     "TIMEOUT",
+    "ActivityRef",
     "activity",
     "await_child",
     "await_signal",

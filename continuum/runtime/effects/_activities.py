@@ -15,6 +15,7 @@ from __future__ import annotations
 import importlib
 import json
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -38,6 +39,7 @@ from ..journal import (
 from ..retry import Retry
 from ._dispatch import PendingCompensation, RunContext
 from .activity import NOT_DECLARED
+from .compensation import ActivityRef
 
 if TYPE_CHECKING:
     from ..store.base import Task
@@ -186,6 +188,8 @@ def _apply(
         state.done = True
         state.value = user_value(fields.get("result"))
         if fields.get("compensate"):
+            # A compensated call returns a ref naming it; the result is on .value.
+            ref = ActivityRef(call.name, state.first_seq, state.value)
             ctx.compensations.append(
                 PendingCompensation(
                     seq=state.first_seq,
@@ -193,8 +197,10 @@ def _apply(
                     args=user_value(fields.get("args", [])),
                     kwargs=user_value(fields.get("kwargs", {})),
                     result=state.value,
+                    ref=ref,
                 )
             )
+            state.value = ref
     elif kind == ACTIVITY_FAILED:
         state.done = True
         state.error = ActivityError(
@@ -394,34 +400,49 @@ def _resume_queued(
 
 
 def _find_compensation(ctx: RunContext, ref: Any) -> PendingCompensation:
-    for entry in reversed(ctx.compensations):
-        if entry.result is ref:
-            return entry
-    for entry in reversed(ctx.compensations):
-        if entry.result == ref:
-            return entry
+    if isinstance(ref, ActivityRef):
+        for entry in ctx.compensations:
+            if entry.seq == ref.seq:
+                return entry
+    else:
+        # The activity's plain value (histories and code from before ActivityRef).
+        for entry in reversed(ctx.compensations):
+            if entry.result is ref:
+                return entry
+        for entry in reversed(ctx.compensations):
+            if entry.result == ref:
+                return entry
     raise ContinuumError(
-        "compensate(ref): ref must be the result of an activity called with compensate= "
-        "that was not compensated yet"
+        "compensate(ref): ref must be the ActivityRef of an activity called with "
+        "compensate= that was not compensated yet"
+    )
+
+
+def _compensation_call(ctx: RunContext, entry: PendingCompensation, command: CommandId) -> _Call:
+    name = entry.function
+    return _Call(
+        command=command,
+        name=name,
+        fn=import_function(name),
+        args=(*entry.args, entry.result),
+        kwargs=dict(entry.kwargs),
+        retry=COMPENSATION_RETRY,
+        timeout=None,
+        heartbeat=None,
+        queue=None,
+        compensate=None,
+        # Stable whatever order or mode (sequential, parallel) runs it in.
+        idempotency_key=f"{ctx.run_id}:{entry.seq}:compensate",
     )
 
 
 def _compensate_one(ctx: RunContext, entry: PendingCompensation, command: CommandId) -> None:
     ctx.compensations.remove(entry)
-    fn = import_function(entry.function)
-    try:
-        run_activity(
-            ctx,
-            fn,
-            (*entry.args, entry.result),
-            entry.kwargs,
-            retry=COMPENSATION_RETRY,
-            command=command,
-            kind=command.kind,
-        )
-    except ActivityError:
-        # Journaled as activity_failed; a failed compensation does not fail the run.
-        return
+    call = _compensation_call(ctx, entry, command)
+    state = _replay(ctx, call)
+    if not state.done:
+        _live(ctx, call, state)
+    # A terminal failure is journaled as activity_failed; the run goes on.
 
 
 def run_compensation(ctx: RunContext, ref: Any, *, command: Any = None) -> None:
@@ -434,12 +455,82 @@ def run_compensation(ctx: RunContext, ref: Any, *, command: Any = None) -> None:
 def run_all_compensations(ctx: RunContext, *, parallel: bool = False, command: Any = None) -> None:
     """The `compensate_all()` effect: every pending compensation, newest first.
 
-    ``parallel=True`` is accepted and currently runs them one after another too.
+    Each one gets the command identity of this call with its index appended to the
+    shape. ``parallel=True`` runs the ones not journaled yet in threads at once and
+    journals their outcomes in one step, newest first; replay reads them back in that
+    order exactly like a sequential run.
     """
     base = ctx.command("compensate_all", command, "compensate_all")
     ctx.enter()
-    for index, entry in enumerate(reversed(list(ctx.compensations))):
-        item = CommandId(
-            base.kind, base.workflow, base.function, base.line, f"{base.shape}#{index}"
+    items = [
+        (entry, CommandId(base.kind, base.workflow, base.function, base.line, f"{base.shape}#{i}"))
+        for i, entry in enumerate(reversed(list(ctx.compensations)))
+    ]
+    if not parallel:
+        for entry, item in items:
+            _compensate_one(ctx, entry, item)
+        return
+    pending: list[tuple[_Call, _Replayed]] = []
+    for entry, item in items:
+        ctx.compensations.remove(entry)
+        call = _compensation_call(ctx, entry, item)
+        state = _replay(ctx, call)
+        if not state.done:
+            pending.append((call, state))
+    if pending:
+        _run_together(ctx, pending)
+
+
+def _run_together(ctx: RunContext, pending: list[tuple[_Call, _Replayed]]) -> None:
+    """Run compensations concurrently, then journal every outcome in one step, in order."""
+    with ThreadPoolExecutor(max_workers=len(pending), thread_name_prefix="continuum-comp") as pool:
+        outcomes = list(pool.map(lambda item: _attempts(ctx, *item), pending))
+    ctx.enter()
+    with ctx.step() as writer:
+        for (call, state), events in zip(pending, outcomes, strict=True):
+            for kind, fields in events:
+                seq = ctx.cursor.next_seq
+                writer.emit(kind, call.command, fields)
+                _apply(ctx, call, state, kind, seq, fields)
+
+
+def _attempts(ctx: RunContext, call: _Call, state: _Replayed) -> list[tuple[str, dict[str, Any]]]:
+    """Every attempt of one compensation, in this thread; returns the events to journal.
+
+    Backoff between attempts is slept here (a parallel group never suspends midway).
+    """
+    events: list[tuple[str, dict[str, Any]]] = []
+    attempt = state.attempts + 1
+    while True:
+        info = ActivityInfo(
+            run_id=ctx.run_id,
+            activity=call.name,
+            attempt=attempt,
+            idempotency_key=_key(ctx, call, state),
+            heartbeat_timeout=None,
         )
-        _compensate_one(ctx, entry, item)
+        try:
+            data = jsonable(
+                invoke(call.fn, call.args, call.kwargs, info), what=f"the result of {call.name}"
+            )
+        except Exception as error:
+            fields: dict[str, Any] = {
+                "activity": call.name,
+                "error_type": error_type_name(error),
+                "message": str(error),
+            }
+            last = attempt >= call.retry.max_attempts or not call.retry.is_retryable(error)
+            if last or isinstance(error, PayloadError):
+                fields["attempts"] = attempt
+                events.append((ACTIVITY_FAILED, fields))
+                return events
+            delay = call.retry.delay(attempt)
+            fields.update(attempt=attempt, retry_at=iso(ctx.after(delay)))
+            events.append((ACTIVITY_ATTEMPT_FAILED, fields))
+            ctx.handle.sleep(delay)
+            attempt += 1
+            continue
+        events.append(
+            (ACTIVITY_COMPLETED, {"activity": call.name, "result": data, "attempt": attempt})
+        )
+        return events

@@ -1,11 +1,17 @@
 """Replay and live logic of child workflows and `continue_as_new`.
 
-A child's run id is derived from the parent's id, the journal position of the start
-and the caller's ``id=``, so a replayed (or crashed and retried) start finds the same
-child instead of creating a second one: the store's ``create_run`` is idempotent on
-the id. ``child_started`` is journaled after the child exists; ``await_child`` journals
-``child_completed`` / ``child_failed`` once the child is terminal, else suspends with
-``waiting_on="child:<id>"`` (the child's finish wakes the parent).
+A child's run id is derived from the parent's id, the start's command identity and
+journal position, and the caller's ``id=``, so a replayed (or crashed and retried)
+start finds the same child instead of creating a second one: the store's
+``create_run`` is idempotent on the id. ``child_started`` is journaled after the child
+exists; ``await_child`` journals ``child_completed`` / ``child_failed`` once the child
+is terminal, else suspends with ``waiting_on="child:<id>"`` (the store wakes the parent
+in the transaction that finishes the child). A child that continued as new is
+followed to the run that holds its final result.
+
+What `await_child` gives back: the child's result; `ChildCancelledError` (a
+`ChildError` with ``error_type="cancelled"``) for a cancelled child; `ChildError` for
+one that failed or drifted.
 """
 
 from __future__ import annotations
@@ -15,7 +21,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
-from ..errors import ChildError, ContinueAsNew, ContinuumError
+from ..command import CommandId
+from ..errors import ChildCancelledError, ChildError, ContinueAsNew, ContinuumError
 from ..journal import (
     CHILD_COMPLETED,
     CHILD_FAILED,
@@ -24,7 +31,7 @@ from ..journal import (
     load_payload,
     user_value,
 )
-from ..store.base import COMPLETED, CONTINUED, TERMINAL, NewRun
+from ..store.base import CANCELLED, COMPLETED, CONTINUED, TERMINAL, NewRun
 from ._dispatch import RunContext
 
 #: Namespace of the UUIDv5 child run ids.
@@ -50,9 +57,17 @@ def _flow_name(flow: Any) -> str:
     return str(name)
 
 
-def child_run_id(parent_id: str, seq: int, key: str | None) -> str:
-    """The deterministic id of the child started at ``seq`` (with the caller's ``id=``)."""
-    return str(uuid.uuid5(_CHILD_NAMESPACE, f"{parent_id}|{seq}|{key or ''}"))
+def child_run_id(parent_id: str, seq: int, key: str | None, command: CommandId) -> str:
+    """The deterministic id of the child started at ``seq`` by ``command`` (with ``id=``).
+
+    >>> cmd = CommandId("start_child", "app:P", "P.run", 3, "ab12cd34")
+    >>> child_run_id("p1", 4, "x", cmd) == child_run_id("p1", 4, "x", cmd)
+    True
+    >>> child_run_id("p1", 4, "x", cmd) != child_run_id("p1", 4, "y", cmd)
+    True
+    """
+    identity = "|".join(str(part) for part in command)
+    return str(uuid.uuid5(_CHILD_NAMESPACE, f"{parent_id}|{seq}|{identity}|{key or ''}"))
 
 
 def start_child(
@@ -73,7 +88,7 @@ def start_child(
         fields = load_payload(event.payload)
         return ChildRef(fields["child_run_id"], fields["workflow"])
     payload = json.dumps(jsonable(input, what=f"the input of child workflow {name}", root="input"))
-    run_id = child_run_id(ctx.run_id, ctx.cursor.next_seq, id)
+    run_id = child_run_id(ctx.run_id, ctx.cursor.next_seq, id, cmd)
     record, _ = ctx.store.create_run(
         NewRun(
             run_id=run_id,
@@ -108,6 +123,8 @@ def await_child(
         event_kind, fields = event.kind, load_payload(event.payload)
     if event_kind == CHILD_COMPLETED:
         return user_value(fields.get("result"))
+    if fields.get("status") == CANCELLED:
+        raise ChildCancelledError(ref.run_id, "cancelled", fields.get("message", ""))
     raise ChildError(
         ref.run_id, fields.get("error_type", fields["status"]), fields.get("message", "")
     )

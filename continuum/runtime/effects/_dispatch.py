@@ -9,6 +9,11 @@
 
 A wait raises `Suspend`; the flag kept here lets the next effect (or the engine)
 notice when workflow code swallowed it.
+
+Cancellation is delivered here too: once a cancel is requested, the first effect at
+the live tail (or the first wait) journals a ``cancel_received`` marker and raises
+`Cancelled`; replay raises it again at the marker, so cleanup code the workflow runs
+after catching it replays like any other code.
 """
 
 from __future__ import annotations
@@ -29,11 +34,12 @@ from ..errors import (
     Suspend,
     SuspendLeakError,
 )
-from ..journal import Cursor, recorded_command
+from ..journal import CANCEL_RECEIVED, Cursor, recorded_command
+from ..store.base import Event
 
 if TYPE_CHECKING:
     from ..lease import LeaseHandle
-    from ..store.base import Event, RunRecord, Step, Store
+    from ..store.base import RunRecord, Step, Store
 
 #: Waits up to this many seconds (retry backoff, timers) are slept inline instead of
 #: suspending: a suspend costs a replay, which short waits are not worth.
@@ -73,11 +79,15 @@ class StepWriter:
     step: Step
     cursor: Cursor
     written: int = 0
+    #: The events appended so far (kept by the context once the step commits).
+    events: list[Event] = field(default_factory=list)
 
     def emit(self, kind: str, command: CommandId | None, fields: dict[str, Any]) -> None:
         """Append the next event (seq taken from the cursor)."""
-        self.step.append(self.cursor.new_event(kind, command, fields))
+        new = self.cursor.new_event(kind, command, fields)
+        self.step.append(new)
         self.written += 1
+        self.events.append(Event("", new.seq, new.kind, new.command, new.payload))
 
 
 @dataclass(slots=True)
@@ -89,6 +99,8 @@ class PendingCompensation:
     args: list[Any]
     kwargs: dict[str, Any]
     result: Any
+    #: The `ActivityRef` the activity call returned (matched by `compensate(ref)`).
+    ref: Any = None
 
 
 @dataclass(slots=True)
@@ -109,6 +121,10 @@ class RunContext:
     lost: LeaseLostError | None = None
     compensations: list[PendingCompensation] = field(default_factory=list)
     patches: dict[str, bool] = field(default_factory=dict)
+    #: `Cancelled` was raised in the workflow (the run ends cancelled).
+    cancel_delivered: bool = False
+    #: Events journaled by this execution (for snapshots), in seq order.
+    live_events: list[Event] = field(default_factory=list)
 
     @classmethod
     def for_run(
@@ -160,14 +176,31 @@ class RunContext:
         if self.handle.lost:
             self.lost = LeaseLostError("lease", "lost", f"run {self.run_id}")
             raise self.lost
-        if self.handle.cancel_requested and not self.replaying:
+        if not self.cancel_delivered:
+            self._replay_cancel()
+            if self.handle.cancel_requested and not self.replaying:
+                self._deliver_cancel()
+
+    def _replay_cancel(self) -> None:
+        """At a recorded ``cancel_received`` marker, raise `Cancelled` again."""
+        event = self.cursor.peek()
+        if event is not None and event.kind == CANCEL_RECEIVED and not self.cancel_delivered:
+            self.cursor.advance()
+            self.cancel_delivered = True
             raise Cancelled(self.run_id)
+
+    def _deliver_cancel(self) -> NoReturn:
+        """Journal the marker, then raise `Cancelled` into the workflow (once per run)."""
+        self.write(CANCEL_RECEIVED, None, {})
+        self.cancel_delivered = True
+        raise Cancelled(self.run_id)
 
     def expect(self, command: CommandId, kinds: Collection[str]) -> Event | None:
         """Consume the recorded event for ``command``, or return None at the live tail.
 
         Raises `ReplayDriftError` when the recorded event has another kind or identity.
         """
+        self._replay_cancel()
         event = self.cursor.peek()
         if event is None:
             return None
@@ -190,6 +223,7 @@ class RunContext:
             with self.store.step(self.handle.lease) as step:
                 writer = StepWriter(step, self.cursor)
                 yield writer
+            self.live_events.extend(writer.events)
         except LeaseLostError as err:
             self.lost = err
             if writer is not None:
@@ -206,7 +240,18 @@ class RunContext:
             writer.emit(kind, command, fields)
 
     def suspend(self, waiting_on: str, wake_at: datetime | None) -> NoReturn:
-        """Unwind the workflow until ``wake_at`` (or a signal/task) wakes it again."""
+        """Unwind the workflow until ``wake_at`` (or a signal/task) wakes it again.
+
+        A requested cancellation not delivered yet is delivered instead of waiting.
+        Cleanup code running after `Cancelled` cannot wait for a signal, a child or a
+        queued task (the run would never be let alone): such a wait raises `Cancelled`
+        again. Timers and retry backoffs in cleanup are slept inline (`wait_until`).
+        """
+        if self.handle.cancel_requested:
+            if not self.cancel_delivered:
+                self._deliver_cancel()
+            if waiting_on not in ("timer", "retry"):
+                raise Cancelled(self.run_id)
         error = Suspend(waiting_on, wake_at)
         self.suspended = error
         raise error
@@ -216,7 +261,7 @@ class RunContext:
         left = (moment - self.clock()).total_seconds()
         if left <= 0:
             return
-        if left > self.short_wait:
+        if left > self.short_wait and not self.cancel_delivered:
             self.suspend(waiting_on, moment)
         self.handle.sleep(left)
         if self.clock() < moment:

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from .operations import OperationsStore
+
 #: Run statuses. Terminal ones never change again.
 PENDING = "pending"  # created, never executed
 RUNNING = "running"  # leased by a worker (or its worker died and the lease will expire)
@@ -50,6 +52,9 @@ class NewRun:
     correlation_id: str | None = None
     #: When the run may first execute (schedules); None = now.
     start_at: datetime | None = None
+    #: continue_as_new: the predecessor whose unfinished children this run adopts
+    #: (their ``parent_id`` becomes this run's id, in the same transaction).
+    adopt_children_of: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +78,8 @@ class RunRecord:
     next_wakeup_at: datetime | None
     waiting_on: str | None  # e.g. "signal:fraud_review", "timer", "task:7", "retry"
     cancel_requested: bool
+    #: When this finished run may be pruned (set as it finishes); None = keep.
+    retention_until: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +112,19 @@ class NewEvent:
     kind: str
     command: tuple[Any, ...] | None
     payload: str
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """A run's journal prefix packed into one row (see `continuum.runtime.snapshot`)."""
+
+    run_id: str
+    #: The last journal seq the snapshot covers.
+    through_seq: int
+    #: Version of the packed format (`continuum.runtime.snapshot.FORMAT_VERSION`).
+    format_version: int
+    #: The packed prefix (JSON text).
+    data: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,8 +187,11 @@ class Step(Protocol):
     def set_attributes(self, attributes: Mapping[str, Any]) -> None:
         """Merge searchable attributes into the run."""
 
+    def save_snapshot(self, snapshot: Snapshot) -> None:
+        """Store ``snapshot`` as this run's snapshot, replacing an older one."""
 
-class Store(Protocol):
+
+class Store(OperationsStore, Protocol):
     """Storage operations. Every method is one transaction unless it says otherwise."""
 
     # --- runs ---------------------------------------------------------------------
@@ -211,6 +234,9 @@ class Store(Protocol):
 
     def load_events(self, run_id: str, *, after_seq: int = 0) -> list[Event]: ...
 
+    def load_snapshot(self, run_id: str) -> Snapshot | None:
+        """The run's latest snapshot (saved by `Step.save_snapshot`), or None."""
+
     def step(self, lease: Lease) -> AbstractContextManager[Step]:
         """Open a fenced transaction; raises `LeaseLostError` on a stale lease."""
 
@@ -250,6 +276,10 @@ class Store(Protocol):
 
     def request_cancel(self, run_id: str) -> bool:
         """Mark cancellation requested and wake the run; False if already terminal.
+
+        Cascades in the same transaction: every non-terminal descendant (by
+        ``parent_id``) is flagged and woken too, and queued tasks of the flagged runs
+        that no worker holds yet are discarded (failed with a ``Cancelled`` error).
 
         Raises `StoreError` (reason ``"not_found"``) for an unknown run.
         """

@@ -5,7 +5,7 @@ The DBOS twins are in ``bench/apps/dbos_app/dbos_flows.py``; keep the two in ste
 
 from __future__ import annotations
 
-from continuum import TIMEOUT, Workflow, activity, await_signal, days
+from continuum import Workflow, activity, await_signal
 
 from . import acts
 
@@ -36,11 +36,25 @@ class WaitSignal(Workflow):
 
 
 class LongHistory(Workflow):
-    """``events`` journaled steps, then wake once a day on a timeout: each wake replays all."""
+    """``events`` journaled steps, then wait for signals: each ``poke`` replays them all.
+
+    Snapshotted after 1,000 events (the default ``snapshot_threshold``).
+    """
 
     def run(self, events: int) -> int:
         for i in range(events):
             activity(acts.noop, i)
-        while await_signal("stop", timeout=days(1)) is TIMEOUT:
+        while await_signal("poke") != "stop":
+            pass
+        return events
+
+
+class LongHistoryNoSnapshot(Workflow, snapshot_threshold=1_000_000_000):
+    """`LongHistory` that is never snapshotted: a wake reads and replays the whole journal."""
+
+    def run(self, events: int) -> int:
+        for i in range(events):
+            activity(acts.noop, i)
+        while await_signal("poke") != "stop":
             pass
         return events

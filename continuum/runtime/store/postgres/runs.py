@@ -38,6 +38,9 @@ WAKE_IF_WAITING = """
     WHERE run_id = %(run_id)s
     RETURNING status = 'suspended' AND waiting_on = %(waiting_on)s"""
 
+#: The error a discarded task of a cancelled run carries.
+CANCELLED_TASK_ERROR = '{"type": "Cancelled", "message": "the run was cancelled"}'
+
 #: Columns of `RunRecord`, in its field order.
 _FIELDS = tuple(RunRecord.__dataclass_fields__)
 _TERMINAL = sorted(TERMINAL)
@@ -147,13 +150,31 @@ def _queries(schema: str) -> dict[str, sql.Composed]:
         "release": """
             UPDATE {runs} SET lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
             WHERE run_id = %s""",
+        # The run and its unfinished descendants are flagged and woken together; their
+        # queued tasks that no worker holds yet are discarded.
         "cancel": """
-            UPDATE {runs}
-            SET cancel_requested = true, updated_at = now(),
-                next_wakeup_at = CASE WHEN status IN ('pending', 'suspended')
-                                      THEN now() ELSE next_wakeup_at END
-            WHERE run_id = %s AND status <> ALL(%s)
-            RETURNING status""",
+            WITH RECURSIVE tree AS (
+                SELECT run_id FROM {runs}
+                WHERE run_id = %(run_id)s AND status <> ALL(%(terminal)s)
+                UNION
+                SELECT c.run_id FROM {runs} c JOIN tree ON c.parent_id = tree.run_id
+                WHERE c.status <> ALL(%(terminal)s)
+            ), flagged AS (
+                UPDATE {runs} AS r
+                SET cancel_requested = true, updated_at = now(),
+                    next_wakeup_at = CASE WHEN r.status IN ('pending', 'suspended')
+                                          THEN now() ELSE r.next_wakeup_at END
+                FROM tree WHERE r.run_id = tree.run_id
+                RETURNING r.run_id
+            ), discarded AS (
+                UPDATE {tasks} AS t
+                SET status = 'failed', error = %(error)s, completed_at = now()
+                FROM flagged WHERE t.run_id = flagged.run_id AND t.status = 'available'
+            )
+            SELECT run_id FROM flagged""",
+        "adopt": """
+            UPDATE {runs} SET parent_id = %s, updated_at = now()
+            WHERE parent_id = %s AND status <> ALL(%s)""",
         "set_attributes": "UPDATE {runs} SET attributes = attributes || %s WHERE run_id = %s",
     }
     return {key: sql.SQL(body).format(**fmt) for key, body in text.items()}
@@ -193,6 +214,8 @@ def create_run(db: Database, new: NewRun) -> tuple[RunRecord, bool]:
                 raise StoreError("create_run", "conflict", f"run {new.run_id} vanished")
             return existing, False
         record = _record(row)
+        if new.adopt_children_of is not None:
+            conn.execute(q["adopt"], (new.run_id, new.adopt_children_of, _TERMINAL))
         if new.version_hash is not None:
             conn.execute(q["version"], (new.version_hash, new.workflow))
         notify(
@@ -392,19 +415,22 @@ def release(db: Database, lease: Lease) -> None:
 
 
 def request_cancel(db: Database, run_id: str) -> bool:
-    """Flag cancellation and wake the run; False when it is terminal.
+    """Flag cancellation and wake the run and its unfinished descendants; False when terminal.
 
     Raises `StoreError` (reason ``"not_found"``) for an unknown run.
     """
     q = _queries(db.schema)
 
+    params = {"run_id": run_id, "terminal": _TERMINAL, "error": CANCELLED_TASK_ERROR}
+
     def body(conn: psycopg.Connection) -> bool:
-        row = conn.execute(q["cancel"], (run_id, _TERMINAL)).fetchone()
-        if row is None:
+        rows = conn.execute(q["cancel"], params).fetchall()
+        if not rows:
             if _get(conn, q, run_id) is None:
                 raise StoreError("request_cancel", "not_found", f"no run {run_id}")
             return False
-        notify(conn, db.schema, "cancel", run_id)
+        for (flagged,) in rows:
+            notify(conn, db.schema, "cancel", flagged)
         return True
 
     return db.run("request_cancel", body)

@@ -10,10 +10,11 @@ from typing import Any
 import psycopg
 
 from ...errors import LeaseLostError
-from ..base import Event, Lease, NewEvent, NewRun, RunRecord, Signal, Task
-from . import events, runs, signals, tasks
+from ..base import Event, Lease, NewEvent, NewRun, RunRecord, Signal, Snapshot, Task
+from . import events, runs, signals, snapshots, tasks
 from .migrate import Migration, MigrationState, database_status, migrate_database
 from .notify import Listener
+from .operations import PostgresOperations
 from .pool import Database
 
 DEFAULT_SCHEMA = "continuum"
@@ -55,8 +56,12 @@ class PostgresStep:
         """Merge searchable attributes into the run."""
         runs.set_attributes(self._conn, self._db.schema, self._run_id, attributes)
 
+    def save_snapshot(self, snapshot: Snapshot) -> None:
+        """Store this run's snapshot, replacing an older one."""
+        snapshots.save(self._db.schema, self._conn, snapshot)
 
-class PostgresStore:
+
+class PostgresStore(PostgresOperations):
     """Runs, journal, mailbox and task queue in one Postgres schema.
 
     ``PostgresStore(url, schema="continuum", migrate=True)`` applies pending
@@ -150,6 +155,10 @@ class PostgresStore:
     def load_events(self, run_id: str, *, after_seq: int = 0) -> list[Event]:
         """The run's journal after ``after_seq``, in order."""
         return events.load_events(self._db, run_id, after_seq=after_seq)
+
+    def load_snapshot(self, run_id: str) -> Snapshot | None:
+        """The run's latest snapshot, or None."""
+        return snapshots.load(self._db, run_id)
 
     @contextmanager
     def step(self, lease: Lease) -> Iterator[PostgresStep]:

@@ -1,0 +1,1 @@
+"""Workflows and activities for the composition tests (children, sagas, cancel, snapshots)."""

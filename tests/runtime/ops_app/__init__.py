@@ -1,0 +1,1 @@
+"""A tiny app for the operations tests: one workflow in three hand-frozen versions."""
