@@ -22,6 +22,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
@@ -118,7 +119,7 @@ def start_worker(app: Path, env: dict[str, str], log_name: str) -> subprocess.Po
     )
 
 
-def wait_for(predicate, what: str, timeout: float = 60.0) -> None:  # noqa: ANN001
+def wait_for(predicate: Callable[[], bool], what: str, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:
@@ -156,7 +157,14 @@ def runtime_step(app: Path) -> None:
         worker = start_worker(app, slow_env, "worker-2.log")
         print(f"worker 2 started with a slow carrier (pid {worker.pid})", flush=True)
         run_id = "order-1003"
-        run("start", ORDER, json.dumps(_order(run_id, [{"sku": "mug", "quantity": 3}])), "--id", run_id, env=env)
+        run(
+            "start",
+            ORDER,
+            json.dumps(_order(run_id, [{"sku": "mug", "quantity": 3}])),
+            "--id",
+            run_id,
+            env=env,
+        )
         wait_for(lambda: _waiting_for_signal(client, run_id), f"{run_id} to wait")
         run("signal", run_id, "fraud_review", '"approved"', env=env)
         time.sleep(1.5)  # worker 2 is now inside shipping.ship

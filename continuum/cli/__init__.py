@@ -15,31 +15,75 @@ import click
 from .. import __version__
 
 #: Modules under ``continuum.cli`` that contribute commands, in help order.
-COMMAND_MODULES = ("check", "build", "db", "worker", "client_commands", "runs")
+COMMAND_MODULES = (
+    "check",
+    "build",
+    "db",
+    "worker",
+    "client_commands",
+    "runs",
+    "versions",
+    "prune",
+    "schedules",
+)
+
+#: Where the common commands live, so running one imports only its module (a warm
+#: ``continuum check`` must not pay for codegen or psycopg). Commands missing here are
+#: found by importing every module of `COMMAND_MODULES`.
+COMMAND_HOMES = {
+    "check": "check",
+    "build": "build",
+    "inspect": "build",
+    "db": "db",
+    "worker": "worker",
+    "start": "client_commands",
+    "signal": "client_commands",
+    "cancel": "client_commands",
+    "runs": "runs",
+    "versions": "versions",
+    "prune": "prune",
+    "schedules": "schedules",
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """A group that imports a command's module only when that command is used."""
+
+    def _load(self, module_name: str) -> None:
+        try:
+            module = importlib.import_module(f"{__name__}.{module_name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__name__}.{module_name}":
+                raise
+            return
+        for command in getattr(module, "COMMANDS", ()):
+            self.add_command(command)
+
+    def _load_all(self) -> None:
+        for name in COMMAND_MODULES:
+            self._load(name)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands:
+            home = COMMAND_HOMES.get(cmd_name)
+            if home is not None:
+                self._load(home)
+            if cmd_name not in self.commands:
+                self._load_all()
+        return self.commands.get(cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._load_all()
+        return sorted(self.commands)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="continuum")
 @click.option("-v", "--verbose", count=True, help="More log output (repeatable).")
 def cli(verbose: int) -> None:
     """Continuum: durable workflows, checked for determinism before deploy."""
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-
-
-def _register() -> None:
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(f"{__name__}.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__name__}.{name}":
-                raise
-            continue
-        for command in getattr(module, "COMMANDS", ()):
-            cli.add_command(command)
-
-
-_register()
 
 
 def main() -> None:

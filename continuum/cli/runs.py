@@ -145,6 +145,13 @@ def _registry(modules: Sequence[str]) -> Any:
 @click.option("--status", default=None)
 @click.option("--workflow", default=None, help="'pkg.mod:Class'")
 @click.option("--namespace", default=None)
+@click.option(
+    "--attr",
+    "attrs",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Attribute filter (repeatable); VALUE is JSON if it parses, else a string.",
+)
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(min=1))
 @click.option(
     "--registry",
@@ -157,16 +164,24 @@ def list_runs(
     status: str | None,
     workflow: str | None,
     namespace: str | None,
+    attrs: tuple[str, ...],
     limit: int,
     registries: tuple[str, ...],
     database_url: str | None,
     schema: str | None,
     as_json: bool,
 ) -> None:
-    """List runs, newest first."""
+    """List runs, newest first; filters combine (--attr uses the attributes index)."""
     registry = _registry(registries)
+    attributes = parse_attrs(attrs)
     with _open(database_url, schema) as client:
-        found = client.list_runs(workflow=workflow, status=status, namespace=namespace, limit=limit)
+        found = client.query(
+            workflow=workflow,
+            status=status,
+            namespace=namespace,
+            attributes=attributes,
+            limit=limit,
+        )
     rows = [
         run_to_dict(
             run,
@@ -181,6 +196,20 @@ def list_runs(
         click.echo(f"{row['run_id']:<38} {row['status']:<16} {row['workflow']}")
     if not rows:
         click.echo("no runs")
+
+
+def parse_attrs(items: Sequence[str]) -> dict[str, Any]:
+    """``["tier=3", "customer=ada"]`` → ``{"tier": 3, "customer": "ada"}`` (JSON if it parses)."""
+    attributes: dict[str, Any] = {}
+    for item in items:
+        key, sep, text = item.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"{item!r} is not KEY=VALUE", param_hint="--attr")
+        try:
+            attributes[key] = json.loads(text)
+        except ValueError:
+            attributes[key] = text
+    return attributes
 
 
 @runs.command("show")
@@ -213,6 +242,76 @@ def show(
         emit_json({"run": data, "events": events})
     else:
         click.echo(format_timeline(data, events))
+
+
+@runs.command("migrate")
+@click.argument("run_ids", nargs=-1)
+@click.option("--to", "to_hash", required=True, help="Version hash (or unique prefix) to move to.")
+@click.option("--from", "from_hash", default=None, help="Move every live run on this version.")
+@click.option(
+    "--registry",
+    "registries",
+    multiple=True,
+    required=True,
+    help="Registry module holding both versions (repeatable).",
+)
+@click.option(
+    "--path",
+    "paths",
+    multiple=True,
+    type=click.Path(exists=True, file_okay=False),
+    help="Directory to put on sys.path first (repeatable).",
+)
+@click.option("--dry-run", is_flag=True, help="Only check which runs would replay.")
+@store_options
+def migrate_runs(
+    run_ids: tuple[str, ...],
+    to_hash: str,
+    from_hash: str | None,
+    registries: tuple[str, ...],
+    paths: tuple[str, ...],
+    dry_run: bool,
+    database_url: str | None,
+    schema: str | None,
+    as_json: bool,
+) -> None:
+    """Move live runs (RUN_IDS, or all on --from) to version --to.
+
+    Each run's history is first replayed through the new code (command identities
+    compared without source lines); runs that would drift stay where they are and are
+    reported. Exits 1 when any run was not moved.
+    """
+    from continuum.runtime.versions import migrate, resolve_hash
+
+    from .versions import load_registry
+
+    registry = load_registry(None, registries, paths)
+    target = resolve_hash(registry, to_hash)
+    source = None if from_hash is None else resolve_hash(registry, from_hash)
+    with _open(database_url, schema) as client:
+        results = migrate(
+            client.store,
+            registry,
+            to_hash=target,
+            run_ids=run_ids,
+            from_hash=source,
+            execute=not dry_run,
+        )
+    if as_json:
+        emit_json(
+            [
+                {"run_id": r.run_id, "outcome": r.outcome, "detail": r.detail, "from": r.from_hash}
+                for r in results
+            ]
+        )
+    else:
+        for r in results:
+            click.echo(f"{r.run_id:<40} {r.outcome:<10} {r.detail}")
+        moved = sum(r.outcome in ("moved", "compatible") for r in results)
+        verb = "would move" if dry_run else "moved"
+        click.echo(f"{verb} {moved} of {len(results)} run(s) to {target[:16]}")
+    if any(r.outcome not in ("moved", "compatible") for r in results):
+        raise SystemExit(1)
 
 
 COMMANDS = [runs]
