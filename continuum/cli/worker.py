@@ -59,6 +59,11 @@ from ._store_options import store_options
     "--drain-timeout", default=10.0, show_default=True, type=float, help="Grace period on SIGTERM."
 )
 @click.option(
+    "--prune",
+    is_flag=True,
+    help="Also delete expired runs in the background (one batch of 100 per minute).",
+)
+@click.option(
     "--migrate/--no-migrate",
     default=None,
     help="Apply migrations first (default: only on the embedded server).",
@@ -73,6 +78,7 @@ def worker(
     lease_seconds: float,
     poll_interval: float,
     drain_timeout: float,
+    prune: bool,
     migrate: bool | None,
     database_url: str | None,
     schema: str | None,
@@ -108,6 +114,7 @@ def worker(
         lease_seconds=lease_seconds,
         poll_interval=poll_interval,
         drain_timeout=drain_timeout,
+        prune=prune,
     )
     runner = Worker(store, registry, options)
 
