@@ -117,7 +117,7 @@ def render_table(rows: list[Row]) -> str:
             workload = row.workload
             lines.append((f"[{workload}]", "", "", "", "", "", "", ""))
         ok = {True: "yes", False: "NO", None: ""}[row.met]
-        ratio = f"{row.ratio:.2f}×" if row.ratio is not None else "—"
+        ratio = f"{fmt(row.ratio)}×" if row.ratio is not None else "—"
         lines.append(
             (
                 "  " + row.measure,
@@ -138,7 +138,7 @@ def render_table(rows: list[Row]) -> str:
             for i in range(len(widths))
         ]
         out.append("  ".join(cells) + "  " + line[-1])
-    out.insert(1, "-" * max(len(s) for s in out))
+    out.insert(1, "-" * len(out[0]))
     return "\n".join(out)
 
 

@@ -196,27 +196,55 @@ def run_workloads(runners: dict[str, Runner], sizes: Sizes) -> dict[tuple[str, s
 
 @dataclass(frozen=True)
 class Load:
-    """What `count_load` found: commits per workflow and idle transactions per second."""
+    """What `count_load` found, per system (and per workload for the per-workflow ones)."""
 
+    #: Server side: `pg_stat_database` commits per workflow.
     commits: dict[tuple[str, str], float]
-    idle: dict[str, float]
+    #: Client side: statements and transactions each system's processes sent, per workflow.
+    statements: dict[tuple[str, str], float]
+    transactions: dict[tuple[str, str], float]
+    #: Idle: statements/s the system sent, and transactions/s its database saw.
+    idle_statements: dict[str, float]
+    idle_transactions: dict[str, float]
     idle_seconds: float
 
 
-def count_load(runners: dict[str, Runner], sizes: Sizes, stats: pg.StatsReader) -> Load:
-    """Commits per workflow (10-step and 1-step), then the idle rate, per system.
+@dataclass(frozen=True)
+class Mark:
+    """Both kinds of counters at one moment."""
 
-    Counters lag up to 10 s (`runtime_pg.STATS_SETTLE`), so each window ends with a
-    settle. Both systems run in one window (their databases are counted apart); the
-    other system's turn and the settle are background time for each database, which
-    is subtracted at the idle rate measured last.
+    at: float
+    counters: dict[str, pg.Counters]
+    statements: dict[str, int]
+    transactions: dict[str, int]
+
+
+def count_load(
+    runners: dict[str, Runner], sizes: Sizes, stats: pg.StatsReader, worker_count: Path
+) -> Load:
+    """Commits and statements per workflow (10-step and 1-step), then the idle rates.
+
+    Server counters lag up to 10 s (`runtime_pg.STATS_SETTLE`), so each window ends
+    with a settle. Both systems run in one window (their databases and processes are
+    counted apart); the other system's turn and the settle are background time for
+    each, subtracted at the idle rate measured last. Statements are counted in the
+    processes themselves (`runtime_sqlcount`): Continuum's client and worker, DBOS's
+    process.
     """
-    databases = {system: DATABASES[system] for system in runners}
-    log("counting commits (each reading waits for Postgres to publish its counters)")
+    import runtime_sqlcount
 
-    def mark(settle: float = pg.STATS_SETTLE) -> tuple[float, dict[str, pg.Counters]]:
+    databases = {system: DATABASES[system] for system in runners}
+    log("counting commits and statements (each reading waits for Postgres' counters)")
+
+    def mark(settle: float = pg.STATS_SETTLE) -> Mark:
         counters = stats.read(*databases.values(), settle=settle)
-        return time.monotonic(), counters
+        replies = {system: runner.call(op="count") for system, runner in runners.items()}
+        sent = {system: reply["statements"] for system, reply in replies.items()}
+        ended = {system: reply["transactions"] for system, reply in replies.items()}
+        worker_sent, worker_ended = runtime_sqlcount.read_published(worker_count)
+        sent["continuum"] += worker_sent
+        ended["continuum"] += worker_ended
+        return Mark(time.monotonic(), counters, sent, ended)
 
     marks = [mark()]
     elapsed: dict[tuple[str, str], float] = {}
@@ -229,19 +257,32 @@ def count_load(runners: dict[str, Runner], sizes: Sizes, stats: pg.StatsReader) 
     time.sleep(sizes.idle_seconds)
     # No settle: in a steady idle state the flush lag shifts the window, it adds nothing.
     marks.append(mark(settle=0.0))
-    idle_window = marks[3][0] - marks[2][0]
-    idle = {
-        system: (marks[3][1][db].transactions - marks[2][1][db].transactions) / idle_window
+    start, end = marks[2], marks[3]
+    window = end.at - start.at
+    idle_tx = {
+        system: (end.counters[db].transactions - start.counters[db].transactions) / window
         for system, db in databases.items()
     }
-    commits = {}
+    idle_sent = {
+        system: (end.statements[system] - start.statements[system]) / window for system in runners
+    }
+    idle_ended = {
+        system: (end.transactions[system] - start.transactions[system]) / window
+        for system in runners
+    }
+    commits, sent, ended = {}, {}, {}
     for index, workload in enumerate(("sequential", "one_step")):
-        (t0, before), (t1, after) = marks[index], marks[index + 1]
+        before, after = marks[index], marks[index + 1]
+        count = counts(sizes)[workload]
         for system, db in databases.items():
-            background = idle[system] * (t1 - t0 - elapsed[(workload, system)])
-            delta = after[db].commits - before[db].commits - background
-            commits[(workload, system)] = delta / counts(sizes)[workload]
-    return Load(commits, idle, idle_window)
+            other = after.at - before.at - elapsed[(workload, system)]
+            delta = after.counters[db].commits - before.counters[db].commits
+            commits[(workload, system)] = (delta - idle_tx[system] * other) / count
+            delta = after.statements[system] - before.statements[system]
+            sent[(workload, system)] = (delta - idle_sent[system] * other) / count
+            delta = after.transactions[system] - before.transactions[system]
+            ended[(workload, system)] = (delta - idle_ended[system] * other) / count
+    return Load(commits, sent, ended, idle_sent, idle_tx, window)
 
 
 def workload_rows(tallies: dict[tuple[str, str], Tally], load: Load, peer: str) -> list[Row]:
@@ -262,16 +303,37 @@ def workload_rows(tallies: dict[tuple[str, str], Tally], load: Load, peer: str) 
             **extra,
         )
 
-    def commit_row(title: str, workload: str) -> Row:
-        return Row(
-            title,
-            "commits per workflow",
-            "commits",
-            load.commits.get((workload, "continuum")),
-            peer=peer,
-            peer_value=load.commits.get((workload, "dbos")),
-            note="xact_commit delta of each system's database, less its idle rate, / workflows",
-        )
+    def commit_row(title: str, workload: str) -> list[Row]:
+        return [
+            Row(
+                title,
+                "statements per workflow",
+                "stmts",
+                load.statements.get((workload, "continuum")),
+                peer=peer,
+                peer_value=load.statements.get((workload, "dbos")),
+                note="counted in each system's processes (BEGIN/COMMIT included)",
+            ),
+            Row(
+                title,
+                "commits per workflow",
+                "commits",
+                load.transactions.get((workload, "continuum")),
+                peer=peer,
+                peer_value=load.transactions.get((workload, "dbos")),
+                note="transactions each system's processes ended (runtime_sqlcount)",
+            ),
+            Row(
+                title,
+                "commits per workflow, server side",
+                "commits",
+                load.commits.get((workload, "continuum")),
+                peer=peer,
+                peer_value=load.commits.get((workload, "dbos")),
+                note="pg_stat_database xact_commit less the idle rate; noisy on a shared "
+                "server, see README",
+            ),
+        ]
 
     seq = "runtime: 10-step no-op workflow, 1 client"
     conc = "runtime: 50 concurrent 10-step workflows"
@@ -282,7 +344,7 @@ def workload_rows(tallies: dict[tuple[str, str], Tally], load: Load, peer: str) 
         row(seq, "steps/s", "steps/s", lambda t: t.rate, "sequential", target=(">=", 3.0, "ratio")),
         row(seq, "p50 start→result", "ms", lambda t: t.ms(50), "sequential"),
         row(seq, "p99 start→result", "ms", lambda t: t.ms(99), "sequential"),
-        commit_row(seq, "sequential"),
+        *commit_row(seq, "sequential"),
         row(
             conc, "steps/s", "steps/s", lambda t: t.rate, "concurrent", target=(">=", 5.0, "ratio")
         ),
@@ -297,7 +359,7 @@ def workload_rows(tallies: dict[tuple[str, str], Tally], load: Load, peer: str) 
             target=("<=", 0.5, "ratio"),
         ),
         row(one, "p99 start→result", "ms", lambda t: t.ms(99), "one_step"),
-        commit_row(one, "one_step"),
+        *commit_row(one, "one_step"),
         row(sig, "p50 signal→resume", "ms", lambda t: t.ms(50), "signal"),
         row(sig, "p99 signal→resume", "ms", lambda t: t.ms(99), "signal"),
     ]
@@ -305,22 +367,29 @@ def workload_rows(tallies: dict[tuple[str, str], Tally], load: Load, peer: str) 
 
 # --- the other measures -----------------------------------------------------------------------
 def idle_rows(load: Load, peer: str | None) -> list[Row]:
-    """Transactions per second each system issues while nothing is to be done."""
-    note = (
-        "transactions/s from pg_stat_database (pg_stat_statements is not preloaded); "
-        "each statement outside a transaction block is one; client process idle too"
-    )
+    """Statements (and server-side transactions) per second while nothing is to be done."""
+    seconds = f"idle for {load.idle_seconds:.0f}s"
     return [
         Row(
             "runtime: idle",
-            f"queries/s, idle for {load.idle_seconds:.0f}s",
+            f"queries/s, {seconds}",
             "q/s",
-            load.idle["continuum"],
+            load.idle_statements["continuum"],
             peer=peer,
-            peer_value=load.idle.get("dbos"),
+            peer_value=load.idle_statements.get("dbos"),
             target=("<=", 1.0, "value"),
-            note=note,
-        )
+            note="statements sent by the worker and client processes (runtime_sqlcount)",
+        ),
+        Row(
+            "runtime: idle",
+            f"transactions/s in its database, {seconds}",
+            "tx/s",
+            load.idle_transactions["continuum"],
+            peer=peer,
+            peer_value=load.idle_transactions.get("dbos"),
+            note="pg_stat_database; on a shared server includes catch-up commits of idle "
+            "pooled connections (see README)",
+        ),
     ]
 
 
@@ -443,13 +512,17 @@ def maintenance_url(explicit: str | None) -> str:
 
 
 def start_worker(app: Path, url: str, work: Path) -> subprocess.Popen[bytes]:
-    """``continuum worker`` on the built app, as deployed (defaults but the concurrency)."""
+    """``continuum worker`` on the built app, as deployed (defaults but the concurrency).
+
+    Run through `runtime_worker.py`: the same CLI, plus a statement counter that
+    writes its total to ``work/worker-statements.json``.
+    """
     log_file = (work / "worker.log").open("wb")
     return subprocess.Popen(
         [
             str(PRODUCT_PY),
-            "-m",
-            "continuum",
+            str(BENCH / "runtime_worker.py"),
+            str(work / "worker-statements.json"),
             "worker",
             str(app),
             "--database-url",
@@ -461,6 +534,20 @@ def start_worker(app: Path, url: str, work: Path) -> subprocess.Popen[bytes]:
         stdout=log_file,
         stderr=subprocess.STDOUT,
     )
+
+
+def wait_started(worker: subprocess.Popen[bytes], log_path: Path, timeout: float = 60) -> None:
+    """Wait for the worker's "started" line; fail with its log if it exits or hangs."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        text = log_path.read_text(errors="replace") if log_path.exists() else ""
+        if " started" in text:
+            return
+        if worker.poll() is not None:
+            break
+        time.sleep(0.1)
+    tail = log_path.read_text(errors="replace")[-2000:] if log_path.exists() else ""
+    raise RuntimeError(f"continuum worker did not start; its log ({log_path}):\n{tail}")
 
 
 def warm_up(runners: dict[str, Runner]) -> None:
@@ -506,6 +593,7 @@ def measure(sizes: Sizes, base_url: str, work: Path) -> tuple[list[Row], dict[st
     runners: dict[str, Runner] = {}
     rows: list[Row] = []
     try:
+        wait_started(worker, work / "worker.log")
         runners["continuum"] = Runner(
             "continuum",
             [str(PRODUCT_PY), str(BENCH / "runtime_continuum_runner.py"), continuum_url],
@@ -522,7 +610,7 @@ def measure(sizes: Sizes, base_url: str, work: Path) -> tuple[list[Row], dict[st
         log("warming up")
         warm_up(runners)
         tallies = run_workloads(runners, sizes)
-        load = count_load(runners, sizes, stats)
+        load = count_load(runners, sizes, stats, work / "worker-statements.json")
         rows += workload_rows(tallies, load, peer or "DBOS (not installed)")
         rows += idle_rows(load, peer)
     finally:

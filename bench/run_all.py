@@ -68,6 +68,7 @@ def render_markdown(rows: list[Row], meta: dict[str, Any]) -> str:
         f"Python {machine.get('python', '')}",
         f"- versions: {versions}",
         f"- mode: {'quick' if meta.get('quick') else 'full'}",
+        f"- from: {', '.join(sorted(meta.get('scripts', {}))) or 'nothing'}",
         "",
         "Ratio = Continuum's figure / the peer's. See `bench/README.md` for how to read it.",
         "",
@@ -79,7 +80,7 @@ def render_markdown(rows: list[Row], meta: dict[str, Any]) -> str:
         if row.target is not None:
             op, bound, on = row.target
             target = f"{'≥' if op == '>=' else '≤'} {fmt(bound)}{'×' if on == 'ratio' else ' ' + row.unit}"
-        ratio = f"{row.ratio:.2f}×" if row.ratio is not None else ""
+        ratio = f"{fmt(row.ratio)}×" if row.ratio is not None else ""
         met = {True: "yes", False: "**no**", None: ""}[row.met]
         note = f" ({row.note})" if row.note else ""
         lines.append(

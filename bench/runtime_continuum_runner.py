@@ -14,8 +14,13 @@ import time
 from typing import Any
 
 from runtime_protocol import ONE_STEP, STEPS, WAIT_SIGNAL, serve
+from runtime_sqlcount import install
 
 from continuum.runtime.client import Client
+
+# Count every statement this process sends (see runtime_sqlcount); patching psycopg's
+# classes covers connections opened before and after.
+install()
 
 FLOWS = {
     STEPS: "benchflows.flows:Steps",

@@ -14,11 +14,16 @@ from pathlib import Path
 from typing import Any
 
 from runtime_protocol import ONE_STEP, STEPS, WAIT_SIGNAL, serve
+from runtime_sqlcount import install
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "apps" / "dbos_app"))
 
 import dbos_flows
 from dbos import DBOS, DBOSConfig
+
+# Count every statement this process sends (see runtime_sqlcount); patching psycopg's
+# classes covers connections opened before and after.
+install()
 
 FLOWS = {
     STEPS: dbos_flows.steps,

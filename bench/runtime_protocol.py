@@ -105,6 +105,13 @@ def handle_command(adapter: Adapter, command: dict[str, Any]) -> dict[str, Any]:
         return signal_wake(adapter, command["count"])
     if op == "ping":
         return {"ok": True}
+    if op == "count":
+        import runtime_sqlcount  # psycopg is in both virtualenvs
+
+        return {
+            "statements": runtime_sqlcount.statements(),
+            "transactions": runtime_sqlcount.transactions(),
+        }
     raise ValueError(f"unknown op {op!r}")
 
 

@@ -42,6 +42,7 @@ from .runtime.errors import (
     LeaseLostError,
     PayloadError,
     ReplayDriftError,
+    SnapshotFormatError,
     StoreError,
     WorkflowFailedError,
 )
@@ -66,6 +67,7 @@ __all__ = [
     "PayloadError",
     "ReplayDriftError",
     "Retry",
+    "SnapshotFormatError",
     "StoreError",
     "Workflow",
     "WorkflowFailedError",

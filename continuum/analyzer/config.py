@@ -146,12 +146,40 @@ def locate_config(start: Path | None = None) -> Path | None:
 
 
 def read_config(path: Path) -> dict[str, Any]:
-    """The raw ``[tool.continuum]`` table of ``path``."""
+    """The raw ``[tool.continuum]`` table of ``path`` (empty when it has none)."""
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     table = data.get("tool", {}).get("continuum", {})
     if not isinstance(table, dict):
         raise ConfigError(["[tool.continuum] must be a table"], path)
     return table
+
+
+def _settings_table(path: Path) -> dict[str, Any]:
+    """The settings table of an explicitly named file: ``[tool.continuum]`` or ``[continuum]``.
+
+    Raises `ConfigError` when the file cannot be read or has neither table.
+    """
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError([f"cannot read: {exc}"], path) from exc
+    tool = data.get("tool", {})
+    found = [
+        (name, table)
+        for name, table in (
+            ("[tool.continuum]", tool.get("continuum") if isinstance(tool, dict) else None),
+            ("[continuum]", data.get("continuum")),
+        )
+        if table is not None
+    ]
+    if not found:
+        raise ConfigError(["no [tool.continuum] (or [continuum]) table"], path)
+    if len(found) > 1:
+        raise ConfigError(["both [tool.continuum] and [continuum]: keep one"], path)
+    name, table = found[0]
+    if not isinstance(table, dict):
+        raise ConfigError([f"{name} must be a table"], path)
+    return dict(table)
 
 
 def _is_str_list(value: Any) -> bool:
@@ -259,11 +287,34 @@ def load_config(start: Path | None = None, *, overrides: Mapping[str, Any] | Non
             table = dict(read_config(path))
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError([str(exc)], path) from exc
+    return _finish(table, root, path, overrides)
+
+
+def load_config_file(path: Path, *, overrides: Mapping[str, Any] | None = None) -> Config:
+    """Settings from one named TOML file (``continuum check --config FILE``), plus overrides.
+
+    Any file name works. The settings are its ``[tool.continuum]`` table (as in
+    ``pyproject.toml``) or, for a file of its own such as ``continuum.toml``, a top-level
+    ``[continuum]`` table; a file with both is an error. Relative paths in it (``src``,
+    ``exclude``, ``cache-dir``, ``out``) are relative to the file's directory, which
+    becomes ``root``. Raises `ConfigError` when the file is unreadable, has no such
+    table, or has invalid settings.
+    """
+    path = Path(path).resolve()
+    return _finish(_settings_table(path), path.parent, path, overrides)
+
+
+def _finish(
+    table: dict[str, Any],
+    root: Path,
+    source: Path | None,
+    overrides: Mapping[str, Any] | None,
+) -> Config:
     if overrides:
         table.update({_kebab(k): v for k, v in overrides.items() if v is not None})
     problems = validate_config(table)
     if problems:
-        raise ConfigError(problems, path)
+        raise ConfigError(problems, source)
     return _to_config(table, root)
 
 

@@ -21,6 +21,7 @@ from libcst.metadata import (
 
 from .diagnostics import CODES, Diagnostic
 from .project import ProjectIndex, content_hash, display_path
+from .recursion import recursion_headroom
 from .resolve import Resolver, Settings
 from .rule import FileContext, RawRecord, Rule
 from .summary import (
@@ -132,6 +133,25 @@ def summarize(
         return FileSummary(
             shown, module, digest, errors=(_error(shown, "CN902", f"cannot decode file: {exc}"),)
         )
+    # LibCST's passes recurse per nesting level (positions, printing labels): give them
+    # room for deeply nested but valid code while this one file is analyzed.
+    with recursion_headroom():
+        return _parse_and_analyze(
+            shown, module, is_package, digest, text, settings, index, rules, positions
+        )
+
+
+def _parse_and_analyze(
+    shown: str,
+    module: str,
+    is_package: bool,
+    digest: str,
+    text: str,
+    settings: Settings,
+    index: ProjectIndex,
+    rules: Sequence[type[Rule]] | None,
+    positions: bool,
+) -> FileSummary:
     try:
         tree = cst.parse_module(text)
     except cst.ParserSyntaxError as exc:

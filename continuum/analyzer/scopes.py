@@ -12,12 +12,12 @@ comprehensions and lambdas have their own scopes; unbound names fall back to bui
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
 
-from .cst_helpers import node_fields, target_names
+from .cst_helpers import target_names, traverse
 from .resolve import LOCAL, absolutize
 
 _BUILTINS = frozenset(dir(builtins))
@@ -65,13 +65,18 @@ class _Binder:
             self.node(node)
 
     def node(self, node: cst.CSTNode) -> None:
+        """Bind the names ``node`` and its descendants bind in this scope."""
+        traverse(node, self._bind)
+
+    def _bind(self, node: cst.CSTNode) -> bool:
+        """Record what ``node`` binds; True when its children belong to this scope too."""
         kind = type(node)
         if kind in (cst.FunctionDef, cst.ClassDef):
             self.scope.bind(node.name.value, self.local(node.name.value))  # type: ignore[attr-defined]
-            return  # decorators, defaults and bases only read names
+            return False  # decorators, defaults and bases only read names
         if kind is cst.Lambda or kind in _COMPREHENSIONS:
             self._walrus(node)
-            return
+            return False
         if kind is cst.Import:
             for alias in node.names:  # type: ignore[attr-defined]
                 dotted = _dotted(alias.name)
@@ -80,18 +85,18 @@ class _Binder:
                 else:
                     top = dotted.partition(".")[0]
                     self.scope.bind(top, top)
-            return
+            return False
         if kind is cst.ImportFrom:
             self._import_from(node)  # type: ignore[arg-type]
-            return
+            return False
         if kind is cst.Global:
             for item in node.names:  # type: ignore[attr-defined]
                 self.scope.globals.add(item.name.value)
-            return
+            return False
         if kind is cst.Nonlocal:
             for item in node.names:  # type: ignore[attr-defined]
                 self.scope.bind(item.name.value, LOCAL)
-            return
+            return False
         if kind is cst.AssignTarget or kind in (
             cst.AugAssign,
             cst.AnnAssign,
@@ -103,16 +108,18 @@ class _Binder:
             self.bind_target(node.name)  # type: ignore[attr-defined]
         elif kind is cst.Del:
             self.bind_target(node.target)  # type: ignore[attr-defined]
-        for child in _children(node):
-            self.node(child)
+        return True
 
-    def _walrus(self, node: cst.CSTNode) -> None:
+    def _walrus(self, root: cst.CSTNode) -> None:
         # A walrus inside a comprehension binds in the enclosing function scope.
-        for child in _children(node):
-            if isinstance(child, cst.NamedExpr):
-                self.bind_target(child.target)
-            if not isinstance(child, cst.Lambda | cst.FunctionDef | cst.ClassDef):
-                self._walrus(child)
+        def visit(node: cst.CSTNode) -> bool:
+            if node is root:
+                return True
+            if isinstance(node, cst.NamedExpr):
+                self.bind_target(node.target)
+            return not isinstance(node, cst.Lambda | cst.FunctionDef | cst.ClassDef)
+
+        traverse(root, visit)
 
     def _import_from(self, node: cst.ImportFrom) -> None:
         if isinstance(node.names, cst.ImportStar):
@@ -130,25 +137,14 @@ class _Binder:
 
 
 def _dotted(node: cst.CSTNode) -> str:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        return f"{_dotted(node.value)}.{node.attr.value}"
-    return ""
-
-
-_SKIP_FIELDS = frozenset({"decorators", "returns", "annotation", "lpar", "rpar", "whitespace"})
-
-
-def _children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    for name in node_fields(type(node)):
-        value = getattr(node, name)
-        if isinstance(value, cst.CSTNode):
-            yield value
-        elif isinstance(value, tuple | list):
-            for item in value:
-                if isinstance(item, cst.CSTNode):
-                    yield item
+    parts: list[str] = []
+    while isinstance(node, cst.Attribute):
+        parts.append(node.attr.value)
+        node = node.value
+    if not isinstance(node, cst.Name):
+        return ""
+    parts.append(node.value)
+    return ".".join(reversed(parts))
 
 
 def module_scope(module: cst.Module, name: str, is_package: bool) -> Scope:

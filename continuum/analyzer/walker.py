@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 import libcst as cst
 
 from . import denylist, scopes
-from .cst_helpers import code_of, literal_strings, node_fields, refs_in, target_names
+from .cst_helpers import code_of, literal_strings, refs_in, target_names, traverse
 from .resolve import Resolver, absolutize
 from .rule import FileContext, Frame, Rule
 from .scopes import ScopeStack
@@ -120,17 +120,11 @@ class Walker(cst.CSTVisitor):
 
     # -- traversal -------------------------------------------------------------------
     def walk(self, node: cst.CSTNode) -> None:
-        """Visit ``node`` and its children in source order (same hooks as ``visit``)."""
-        if self.on_visit(node):
-            for name in node_fields(type(node)):
-                value = getattr(node, name)
-                if isinstance(value, cst.CSTNode):
-                    self.walk(value)
-                elif isinstance(value, tuple | list):
-                    for item in value:
-                        if isinstance(item, cst.CSTNode):
-                            self.walk(item)
-        self.on_leave(node)
+        """Visit ``node`` and its children in source order (same hooks as ``visit``).
+
+        Iterative (`traverse`): deeply nested code must not hit the recursion limit.
+        """
+        traverse(node, self.on_visit, self.on_leave)
 
     def on_visit(self, node: cst.CSTNode) -> bool:
         ctx = self.ctx

@@ -10,7 +10,7 @@ import logging
 import os
 import sys
 import tokenize
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +20,11 @@ from ..analyzer.config import (
     Config,
     ConfigError,
     load_config,
-    locate_config,
+    load_config_file,
     validate_config,
     with_overrides,
 )
 from ..analyzer.diagnostics import CODES, Diagnostic
-from ..analyzer.discovery import is_excluded
 from ..analyzer.selection import Selection
 from .formats import FORMAT_NAMES, render
 from .formats._common import summary_line
@@ -48,11 +47,7 @@ def _load(config_file: Path | None, overrides: dict[str, Any]) -> Config:
     """The configuration: the nearest ``[tool.continuum]`` (or ``config_file``) plus options."""
     if config_file is None:
         return load_config(None, overrides=overrides)
-    if config_file.name != "pyproject.toml":
-        raise ConfigError([f"--config expects a pyproject.toml, got {config_file.name}"])
-    if locate_config(config_file) != config_file.resolve():
-        raise ConfigError(["no [tool.continuum] table"], config_file)
-    return load_config(config_file, overrides=overrides)
+    return load_config_file(config_file, overrides=overrides)
 
 
 def _extend(config: Config, extend_select: list[str] | None, ignore: list[str] | None) -> Config:
@@ -64,27 +59,6 @@ def _extend(config: Config, extend_select: list[str] | None, ignore: list[str] |
         config,
         extend_select=(*config.extend_select, *(extend_select or ())),
         ignore=(*config.ignore, *(ignore or ())),
-    )
-
-
-def _honour_explicit_paths(config: Config, paths: Sequence[Path]) -> Config:
-    """Drop the ``exclude`` patterns that exclude a path named on the command line.
-
-    Naming an excluded path (``continuum check examples/broken_shop``) means "check it
-    anyway", as in ruff; ``--force-exclude`` keeps the patterns (what pre-commit wants).
-    Built-in exclusions (``.venv``, ``.git``, …) always apply.
-    """
-    bare = with_overrides(config, exclude=(), extend_exclude=())
-    named = [p for p in paths if not is_excluded(p, bare)]
-
-    def hits(pattern: str) -> bool:
-        probe = with_overrides(config, exclude=(pattern,), extend_exclude=())
-        return any(is_excluded(p, probe) for p in named)
-
-    return with_overrides(
-        config,
-        exclude=tuple(p for p in config.exclude if not hits(p)),
-        extend_exclude=tuple(p for p in config.extend_exclude if not hits(p)),
     )
 
 
@@ -161,7 +135,7 @@ def _emit(text: str, output_file: Path | None, *, color: bool) -> None:
     "--config",
     "config_file",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Use this pyproject.toml instead of the nearest one.",
+    help="Read settings from this TOML file ([tool.continuum] or [continuum]).",
 )
 @click.option("--statistics", is_flag=True, help="Print counts per code instead of each finding.")
 @click.pass_context
@@ -195,12 +169,15 @@ def check(
     except ConfigError as exc:
         click.echo(f"continuum: error: {exc}", err=True)
         ctx.exit(USAGE_ERROR)
-    if not force_exclude:
-        config = _honour_explicit_paths(config, targets)
     strict = strict or config.strict
     try:
         report = check_paths(
-            targets, config=config, strict=strict, use_cache=not no_cache, jobs=jobs
+            targets,
+            config=config,
+            strict=strict,
+            use_cache=not no_cache,
+            jobs=jobs,
+            force_exclude=force_exclude,
         )
     except Exception as exc:
         # Failures inside one file are CN903 diagnostics; anything reaching here broke the

@@ -277,18 +277,22 @@ def migrate_runs(
 ) -> None:
     """Move live runs (RUN_IDS, or all on --from) to version --to.
 
+    --from may name a version no registry has any more (unknown_version runs).
+
     Each run's history is first replayed through the new code (command identities
     compared without source lines); runs that would drift stay where they are and are
     reported. Exits 1 when any run was not moved.
     """
-    from continuum.runtime.versions import migrate, resolve_hash
+    from continuum.runtime.versions import live_hashes, migrate, resolve_hash
 
     from .versions import load_registry
 
     registry = load_registry(None, registries, paths)
     target = resolve_hash(registry, to_hash)
-    source = None if from_hash is None else resolve_hash(registry, from_hash)
     with _open(database_url, schema) as client:
+        source = None
+        if from_hash is not None:
+            source = resolve_hash(registry, from_hash, also=live_hashes(client.store))
         results = migrate(
             client.store,
             registry,

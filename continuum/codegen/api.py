@@ -129,8 +129,6 @@ class _Plan:
     written: list[Path] = field(default_factory=list)
     results: list[WorkflowResult] = field(default_factory=list)
     projects: dict[Path, Project] = field(default_factory=dict)
-    #: The settings each file was found with (see `_settings_for`); the analyzer uses them.
-    settings: dict[Path, Config] = field(default_factory=dict)
 
 
 def fix_command(paths: Sequence[str | Path], out: Path | None) -> str:
@@ -170,7 +168,7 @@ def build(
     paths = list(paths) or ["."]
     out_dir = _output_override(config, out)
     plan = _Plan(config, out_dir, check, fix_command(paths, out))
-    pending = read_all(paths, config, plan.settings)
+    pending = read_all(paths, config)
     markers = markers_for(config)
     while pending:
         admitted, pending = admit(pending, markers)
@@ -296,20 +294,13 @@ def _refuse_analyzer_errors(plan: _Plan) -> None:
     """Drop the workflows whose files have analyzer errors (recording why)."""
     if not plan.versions:
         return
-    groups: dict[Config, set[Path]] = {}
-    for version, *_ in plan.versions:
-        path = version.source.path
-        groups.setdefault(plan.settings.get(path, plan.config), set()).add(path)
-    errors = [
-        (diagnostic, config)
-        for config, files in groups.items()
-        for diagnostic in _analyzer_errors(sorted(files), config)
-    ]
+    files = sorted({version.source.path for version, *_ in plan.versions})
+    errors = _analyzer_errors(files, plan.config)
     if not errors:
         return
     kept = []
     for version, project, out in plan.versions:
-        found = [d for d, config in errors if _belongs_to(d, version, config)]
+        found = [d for d in errors if _belongs_to(d, version, plan.config)]
         if not found:
             kept.append((version, project, out))
             continue

@@ -1,20 +1,19 @@
 """Finding the files that may define workflows, for ``build`` and ``inspect``.
 
-Uses the analyzer's walk and exclusions (`continuum.analyzer.discovery`), with two
-additions: a path named explicitly is searched even when it lies in an excluded
-directory, and the text prefilter learns the names of workflow classes found so far
-(a workflow deriving from a project base class need not mention ``continuum``).
+Uses the analyzer's walk and exclusions (`continuum.analyzer.discovery`: a path named
+explicitly is searched even when it lies in an excluded directory), with one addition:
+the text prefilter learns the names of workflow classes found so far (a workflow
+deriving from a project base class need not mention ``continuum``).
 """
 
 from __future__ import annotations
 
 import ast
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 
 from ..analyzer.config import Config
-from ..analyzer.discovery import is_excluded, iter_python_files, worth_parsing
+from ..analyzer.discovery import iter_python_files, worth_parsing
 
 #: ``(path, content)`` of a candidate file.
 Candidate = tuple[Path, bytes]
@@ -49,34 +48,20 @@ def _subclass_names(data: bytes) -> list[str]:
     return [n.name for n in tree.body if isinstance(n, ast.ClassDef) and n.bases]
 
 
-def read_all(
-    paths: Sequence[str | Path], config: Config, settings: dict[Path, Config] | None = None
-) -> list[Candidate]:
-    """Every Python file under ``paths`` with its bytes; ``settings`` gets each file's config."""
-    found: dict[Path, bytes] = {}
-    for raw in paths:
-        effective = settings_for(Path(raw), config)
-        for path in iter_python_files([raw], effective):
-            try:
-                found.setdefault(path, path.read_bytes())
-            except OSError:
-                continue  # vanished or unreadable: the analyzer reports unreadable files
-            if settings is not None:
-                settings.setdefault(path, effective)
-    return sorted(found.items())
+def read_all(paths: Sequence[str | Path], config: Config) -> list[Candidate]:
+    """Every Python file under ``paths`` with its bytes, sorted by path.
 
-
-def settings_for(path: Path, config: Config) -> Config:
-    """``config``, unless ``path`` itself lies in an excluded directory.
-
-    A path named explicitly is built even then (as ruff checks explicitly named
-    paths unless ``--force-exclude``): exclusions apply only below it, so a scratch
-    copy under ``.continuum/`` or ``build/`` can be built.
+    A path named explicitly is searched even when it lies in an excluded directory (a
+    scratch copy under ``.continuum/`` or ``build/``): `iter_python_files` applies the
+    exclusions only below it, as ``continuum check`` does.
     """
-    path = path.resolve()
-    if not is_excluded(path, config):
-        return config
-    return replace(config, root=path if path.is_dir() else path.parent)
+    found: dict[Path, bytes] = {}
+    for path in iter_python_files(paths, config):
+        try:
+            found[path] = path.read_bytes()
+        except OSError:
+            continue  # vanished or unreadable: the analyzer reports unreadable files
+    return sorted(found.items())
 
 
 def markers_for(config: Config) -> set[bytes]:

@@ -15,7 +15,7 @@ import json
 import time
 import uuid
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from .codec import decode, encode
@@ -202,33 +202,36 @@ class Client:
         attributes include that pair, whatever else they hold) and uses the GIN index;
         ``namespace`` and ``status`` use the ``(namespace, status)`` index.
         """
-        found = self.store.list_runs(
+        return self.store.list_runs(
             workflow=None if workflow is None else workflow_name(workflow),
             status=status,
             namespace=namespace,
             attributes=_json_attributes(attributes),
             limit=limit,
         )
-        return found
 
     # --- schedules -----------------------------------------------------------------------
     def schedule_at(
         self,
         flow_or_name: Any,
         input: Any = None,
-        when: datetime | None = None,
+        when: datetime | timedelta | None = None,
         *,
         id: str | None = None,
         namespace: str = "default",
         attributes: Mapping[str, Any] | None = None,
     ) -> str:
-        """Start ``flow_or_name`` once at ``when`` (aware datetime); returns the schedule name.
+        """Start ``flow_or_name`` once at ``when``; returns the schedule name.
+
+        ``when`` is a timezone-aware datetime, or a timedelta from now.
 
         Idempotent on ``id`` (the schedule name). The run gets the id
         ``schedule:<name>:<when in UTC>`` and starts within a worker's poll of ``when``.
         """
         if when is None:
             raise ContinuumError("schedule_at needs a time: schedule_at(Flow, input, when)")
+        if isinstance(when, timedelta):
+            when = datetime.now(UTC) + when
         if when.tzinfo is None:
             raise ContinuumError("schedule_at needs a timezone-aware datetime")
         name = id or f"at-{uuid.uuid4()}"

@@ -177,8 +177,10 @@ def _parse_field(
             step = _number(step_text, name, text, {})
             if step < 1:
                 raise CronError(f"cron expression {text!r}: step 0 in the {name} field")
+        # '*' and 'a/n' end at Saturday: 7 is Sunday only when written out ("5-7").
+        open_high = 6 if name == "day of week" else high
         if body == "*":
-            first, last = low, high
+            first, last = low, open_high
         elif "-" in body:
             left, _, right = body.partition("-")
             first, last = _number(left, name, text, names), _number(right, name, text, names)
@@ -188,7 +190,7 @@ def _parse_field(
                 )
         else:
             first = _number(body, name, text, names)
-            last = high if slash else first
+            last = max(open_high, first) if slash else first
         for value in (first, last):
             if not low <= value <= high:
                 raise CronError(

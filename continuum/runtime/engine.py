@@ -151,6 +151,19 @@ def _cancel_error() -> str:
     return json.dumps({"type": "Cancelled", "message": "cancellation requested"})
 
 
+def _finish_cancelled(ctx: RunContext) -> Outcome:
+    """End the run ``cancelled``, first cascading once more to its descendants.
+
+    `Store.request_cancel` flagged the descendants that existed then; a child started
+    while the request was on its way is caught by this second, idempotent cascade.
+    """
+    try:
+        ctx.store.request_cancel(ctx.run_id)
+    except StoreError as err:
+        logger.warning("run %s: could not cascade the cancel: %s", ctx.run_id, err)
+    return _finish(ctx.store, ctx.handle, ctx.run_id, CANCELLED, error=_cancel_error())
+
+
 def _settle_returned(ctx: RunContext, value: Any) -> Outcome:
     problem = _precheck(ctx)
     if problem is not None:
@@ -159,7 +172,7 @@ def _settle_returned(ctx: RunContext, value: Any) -> Outcome:
         return _drift_at_end(ctx)
     if ctx.cancel_delivered:
         # The workflow caught Cancelled and returned after its cleanup.
-        return _finish(ctx.store, ctx.handle, ctx.run_id, CANCELLED, error=_cancel_error())
+        return _finish_cancelled(ctx)
     try:
         result = encode(value, what=f"the result of run {ctx.run_id}", root="result")
     except PayloadError as err:
@@ -213,7 +226,7 @@ def _settle_raised(
     if isinstance(raised, Cancelled) or (ctx.cancel_delivered and isinstance(raised, Exception)):
         # Uncaught, or the cleanup after it failed: either way the run was cancelled.
         # The store already flagged (and woke) every unfinished descendant.
-        return _finish(ctx.store, ctx.handle, ctx.run_id, CANCELLED, error=_cancel_error())
+        return _finish_cancelled(ctx)
     if isinstance(raised, ContinueAsNew):
         return _continue(ctx, raised)
     if not isinstance(raised, Exception):
@@ -232,7 +245,7 @@ def _continue(ctx: RunContext, request: ContinueAsNew) -> Outcome:
     if ctx.cursor.remaining:
         return _drift_at_end(ctx)
     if ctx.cancel_delivered:
-        return _finish(ctx.store, ctx.handle, ctx.run_id, CANCELLED, error=_cancel_error())
+        return _finish_cancelled(ctx)
     run = ctx.run
     next_id = successor_run_id(run.run_id)
     ctx.store.create_run(

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .cron import CronError, CronExpression
@@ -66,19 +67,29 @@ def next_fire(schedule: ScheduleRecord, fired_at: datetime, now: datetime) -> da
 
 @dataclass(slots=True)
 class ScheduleRunner:
-    """Fires due schedules for a worker, at most once per ``interval`` seconds."""
+    """Fires due schedules for a worker without adding to an idle worker's query load.
+
+    It remembers the earliest fire time and calls the store only when that time has
+    come, or every ``refresh`` seconds to learn about schedules created since (so a new
+    schedule due sooner than that fires up to ``refresh`` seconds late).
+    """
 
     store: Store
-    interval: float = 1.0
-    _next_check: float = 0.0
+    refresh: float = 10.0
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    _refresh_at: float = 0.0
+    _due_at: datetime | None = None
 
     def tick(self) -> list[Fired]:
-        """Fire what is due (all of it, in batches) if the interval has passed."""
+        """Fire what is due (all of it, in batches) when it may be; returns what fired."""
         now = time.monotonic()
-        if now < self._next_check:
+        due = self._due_at is not None and self.clock() >= self._due_at
+        if not due and now < self._refresh_at:
             return []
-        self._next_check = now + self.interval
-        return fire_due(self.store)
+        fired = fire_due(self.store)
+        self._due_at = self.store.next_schedule_due()
+        self._refresh_at = now + self.refresh
+        return fired
 
 
 def fire_due(store: Store, *, batch: int = FIRE_BATCH) -> list[Fired]:

@@ -14,7 +14,7 @@ past the recorded history, before anything executes or is written.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -99,15 +99,25 @@ def overview(store: Store, registry: Registry) -> Overview:
     return Overview(rows, unknown, unpinned)
 
 
-def resolve_hash(registry: Registry, text: str) -> str:
-    """The full hash of a loaded version from a unique prefix (``V_`` prefix allowed)."""
+def resolve_hash(registry: Registry, text: str, *, also: Iterable[str] = ()) -> str:
+    """The full hash of a loaded version (or one of ``also``) from a unique prefix.
+
+    ``also`` lets `continuum runs migrate --from` name a hash only live runs still
+    use (``unknown_version`` runs: their code is gone, but they can move to new code).
+    A ``V_`` prefix, as in the module names, is accepted.
+    """
     prefix = text.removeprefix("V_")
-    matches = sorted(h for h in registry.versions if h.startswith(prefix))
+    matches = sorted({h for h in (*registry.versions, *also) if h.startswith(prefix)})
     if len(matches) == 1:
         return matches[0]
     if not matches:
-        raise ContinuumError(f"no loaded version starts with {text!r}; check --registry")
+        raise ContinuumError(f"no known version starts with {text!r}; check --registry")
     raise ContinuumError(f"{text!r} matches {len(matches)} versions; give more of the hash")
+
+
+def live_hashes(store: Store) -> set[str]:
+    """Every version hash a live run is pinned to."""
+    return {u.version_hash for u in store.version_usage() if u.version_hash is not None}
 
 
 # --- the replay check ----------------------------------------------------------------------
@@ -274,7 +284,8 @@ def migrate(
 
     Each run is moved only when its history replays through ``to_hash`` without drift
     and it did not progress (or get leased) since the check. ``execute=False`` only
-    checks. Both hashes must be loaded in ``registry``.
+    checks. ``to_hash`` must be loaded in ``registry``; ``from_hash`` need not be (runs
+    waiting as ``unknown_version`` can move to loaded code).
     """
     target = registry.versions.get(to_hash)
     if target is None:

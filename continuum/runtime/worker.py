@@ -4,7 +4,8 @@ One claim loop asks the store for as much work as there are free executor thread
 (runs first, then tasks of the queues it serves), hands each item to a thread, and
 otherwise blocks in `Store.wait_for_work` (LISTEN/NOTIFY on Postgres) for at most
 ``poll_interval`` seconds — the slow fallback poll that also finds due timers. An idle
-worker therefore makes two claim queries per poll interval and nothing else.
+worker therefore makes two claim queries per poll interval, plus a look at the
+schedules every 10 s (`continuum.runtime.schedules.ScheduleRunner`).
 
 Threads, not processes: a workflow spends its time waiting on Postgres or on
 activities' I/O, and one process per worker keeps leases, the pool and the registry in
@@ -119,7 +120,7 @@ class Worker:
         self.abandoned = 0
         # Housekeeping (schedules, retention, pruning): see continuum.runtime.schedules
         # and continuum.runtime.retention.
-        self._schedules = ScheduleRunner(store) if self.options.schedules else None
+        self._schedules = ScheduleRunner(store, clock=clock) if self.options.schedules else None
         self._retention = RetentionRegistrar(store, registry)
         self._pruner = (
             PruneTicker(store, self.options.prune_interval, self.options.prune_batch)

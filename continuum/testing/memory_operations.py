@@ -45,6 +45,7 @@ class MemoryOperations:
 
     _lock: threading.RLock
     _runs: dict[str, _Run]
+    _tasks: dict[int, Any]
     now: Callable[[], datetime]
     create_run: Callable[[NewRun], tuple[RunRecord, bool]]
     _notify: Callable[[], None]
@@ -146,6 +147,15 @@ class MemoryOperations:
                 fired.append(Fired(record.name, fire_at, run_id, created))
             return fired
 
+    def next_schedule_due(self) -> datetime | None:
+        with self._lock:
+            due = [
+                s.next_fire_at
+                for s in self._ops.schedules.values()
+                if s.status == SCHEDULE_ACTIVE and s.next_fire_at is not None
+            ]
+            return min(due, default=None)
+
     # --- retention ----------------------------------------------------------------------
     def register_versions(self, versions: Collection[VersionRetention]) -> None:
         with self._lock:
@@ -192,9 +202,8 @@ class MemoryOperations:
         gone = set(run_ids)
         for run_id in gone:
             self._runs.pop(run_id, None)
-        tasks: dict[int, Any] = self.__dict__.get("_tasks", {})
-        for task_id in [t for t, task in tasks.items() if task.run_id in gone]:
-            del tasks[task_id]
+        for task_id in [t for t, task in self._tasks.items() if task.run_id in gone]:
+            del self._tasks[task_id]
 
     # --- versions -----------------------------------------------------------------------
     def version_usage(self) -> list[VersionUsage]:

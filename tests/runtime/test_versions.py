@@ -7,7 +7,13 @@ import pytest
 from continuum import Client
 from continuum.runtime.registry import UNKNOWN_VERSION, Registry
 from continuum.runtime.store.base import Store
-from continuum.runtime.versions import check_replay, migrate, overview, resolve_hash
+from continuum.runtime.versions import (
+    check_replay,
+    live_hashes,
+    migrate,
+    overview,
+    resolve_hash,
+)
 from continuum.testing.drive import drain
 from tests.runtime.ops_app import acts
 from tests.runtime.ops_app.versions import HASH_V1, HASH_V2, HASH_V3, W, registry_data
@@ -97,5 +103,15 @@ def test_migrate_refuses_unknown_targets_and_ambiguous_requests(store: Store) ->
     with pytest.raises(ContinuumError, match="either run ids or"):
         migrate(store, _registry(), to_hash=HASH_V2, run_ids=["x"], from_hash=HASH_V1)
     assert resolve_hash(_registry(), "V_2222") == HASH_V2
-    with pytest.raises(ContinuumError, match="no loaded version"):
+    with pytest.raises(ContinuumError, match="no known version"):
         resolve_hash(_registry(), "abc")
+
+
+def test_unknown_version_runs_can_move_to_loaded_code(store: Store) -> None:
+    run_id = _waiting_run(store)
+    registry = _registry(current=HASH_V2, drop=(HASH_V1,))  # V1's code is gone
+    source = resolve_hash(registry, HASH_V1[:10], also=live_hashes(store))
+    assert source == HASH_V1
+    results = migrate(store, registry, to_hash=HASH_V2, from_hash=source)
+    assert [(r.run_id, r.outcome) for r in results] == [(run_id, "moved")]
+    assert overview(store, registry).unknown == ()

@@ -93,6 +93,10 @@ class DenylistedCalls(Rule):
             if label != name and name != f"builtins.{label}":
                 message += f" (`{label}` is `{name}`)"
             self.report(node, code, shown, message, hint=hint, target=target)
+            if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Call):
+                # ``threading.Event().wait()`` is one problem, reported as the more
+                # specific method; the constructor call inside is not reported again.
+                ctx.cleared.add(id(node.value.func))
             return
 
     def _candidates(self, node: cst.Name | cst.Attribute) -> list[str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from ..cst_helpers import traverse
 from ..rule import Invalid, Rule, Valid, workflow
 
 _HINT_201 = (
@@ -18,63 +19,49 @@ _HINT_201 = (
 _HINT_FINALLY = "move the return/break/continue out of the finally block"
 
 
-class _BareRaise(cst.CSTVisitor):
-    def __init__(self) -> None:
-        self.found = False
-
-    def visit_Raise(self, node: cst.Raise) -> None:
-        if node.exc is None:
-            self.found = True
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        return False  # a raise in a nested def does not re-raise this exception
-
-
 def _reraises(handler: cst.ExceptHandler | cst.ExceptStarHandler) -> bool:
     """Whether the handler body contains a bare ``raise`` (not inside a nested def)."""
-    visitor = _BareRaise()
-    handler.body.visit(visitor)
-    return visitor.found
+    found = False
+
+    def visit(node: cst.CSTNode) -> bool:
+        nonlocal found
+        if type(node) is cst.Raise and node.exc is None:  # type: ignore[attr-defined]
+            found = True
+        # A raise in a nested def does not re-raise this exception.
+        return not found and type(node) is not cst.FunctionDef
+
+    traverse(handler.body, visit)
+    return found
 
 
-class _Jumps(cst.CSTVisitor):
+_LOOPS = (cst.For, cst.While)
+#: Scopes a return/break/continue cannot leave the finally block from.
+_NESTED_SCOPES = (cst.FunctionDef, cst.Lambda, cst.ClassDef)
+
+
+def _jumps(body: cst.CSTNode) -> list[cst.CSTNode]:
     """return/break/continue that leave a finally block (not those of nested loops/defs)."""
+    found: list[cst.CSTNode] = []
+    loops = 0
 
-    def __init__(self) -> None:
-        self.found: list[cst.CSTNode] = []
-        self._loops = 0
+    def visit(node: cst.CSTNode) -> bool:
+        nonlocal loops
+        kind = type(node)
+        if kind in _NESTED_SCOPES:
+            return False
+        if kind in _LOOPS:
+            loops += 1
+        elif kind is cst.Return or (kind in (cst.Break, cst.Continue) and not loops):
+            found.append(node)
+        return True
 
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        return False
+    def leave(node: cst.CSTNode) -> None:
+        nonlocal loops
+        if type(node) in _LOOPS:
+            loops -= 1
 
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
-        return False
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        return False
-
-    def visit_For(self, node: cst.For) -> None:
-        self._loops += 1
-
-    def leave_For(self, original_node: cst.For) -> None:
-        self._loops -= 1
-
-    def visit_While(self, node: cst.While) -> None:
-        self._loops += 1
-
-    def leave_While(self, original_node: cst.While) -> None:
-        self._loops -= 1
-
-    def visit_Return(self, node: cst.Return) -> None:
-        self.found.append(node)
-
-    def visit_Break(self, node: cst.Break) -> None:
-        if not self._loops:
-            self.found.append(node)
-
-    def visit_Continue(self, node: cst.Continue) -> None:
-        if not self._loops:
-            self.found.append(node)
+    traverse(body, visit, leave)
+    return found
 
 
 class ExceptionHandling(Rule):
@@ -139,9 +126,7 @@ class ExceptionHandling(Rule):
     def visit_Finally(self, node: cst.Finally) -> None:
         if self.ctx.frame is None:
             return
-        jumps = _Jumps()
-        node.body.visit(jumps)
-        for jump in jumps.found:
+        for jump in _jumps(node.body):
             word = type(jump).__name__.lower()
             self.report(
                 jump,

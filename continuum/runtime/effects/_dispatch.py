@@ -283,12 +283,12 @@ class RunContext:
         return run_activity(self, fn, args, kwargs, **options)
 
     def compensate(self, ref: Any, *, command: Any = None) -> None:
-        from ._activities import run_compensation
+        from ._compensations import run_compensation
 
         run_compensation(self, ref, command=command)
 
     def compensate_all(self, *, parallel: bool = False, command: Any = None) -> None:
-        from ._activities import run_all_compensations
+        from ._compensations import run_all_compensations
 
         run_all_compensations(self, parallel=parallel, command=command)
 

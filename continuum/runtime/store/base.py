@@ -188,7 +188,10 @@ class Step(Protocol):
         """Merge searchable attributes into the run."""
 
     def save_snapshot(self, snapshot: Snapshot) -> None:
-        """Store ``snapshot`` as this run's snapshot, replacing an older one."""
+        """Store ``snapshot`` as this run's snapshot, replacing an older one.
+
+        A snapshot whose ``through_seq`` is not past the stored one's is ignored.
+        """
 
 
 class Store(OperationsStore, Protocol):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
@@ -99,8 +99,6 @@ NextFire = Callable[["ScheduleRecord", datetime, datetime], "datetime | None"]
 
 def schedule_run_id(name: str, fire_at: datetime) -> str:
     """The deterministic id of the run a schedule starts at ``fire_at``."""
-    from datetime import UTC
-
     return f"schedule:{name}:{fire_at.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}"
 
 
@@ -127,6 +125,9 @@ class OperationsStore(Protocol):
         `schedule_run_id` (ON CONFLICT DO NOTHING) and set ``next_fire_at`` from
         ``next_fire`` (None → status ``done``).
         """
+
+    def next_schedule_due(self) -> datetime | None:
+        """The earliest ``next_fire_at`` of the active schedules (None when there is none)."""
 
     # --- retention ----------------------------------------------------------------------
     def register_versions(self, versions: Collection[VersionRetention]) -> None:

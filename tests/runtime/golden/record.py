@@ -19,7 +19,8 @@ from continuum.runtime.client import Client
 from continuum.runtime.registry import Registry
 from continuum.runtime.store.base import TERMINAL
 from continuum.testing import InMemoryStore, drain
-from tests.runtime.golden import frozen_v1, frozen_v2 as v2
+from tests.runtime.golden import frozen_v1
+from tests.runtime.golden import frozen_v2 as v2
 
 HERE = Path(__file__).parent
 REGISTRY = Registry.from_classes(frozen_v1.Golden)

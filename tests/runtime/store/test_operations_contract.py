@@ -84,6 +84,21 @@ def test_prune_is_a_dry_run_unless_executed(store: Store) -> None:
     assert store.prune_expired(limit=10, execute=True) == []
 
 
+def test_prune_removes_signals_and_tasks_with_the_run(store: Store) -> None:
+    _retain(store, 0.0)
+    run = start(store)
+    store.send_signal(run.run_id, "late", "1")
+    lease = claim_one(store, run.run_id)
+    with store.step(lease) as step:
+        step.append(event(1))
+        step.enqueue_task({"seq": 1, "queue": "q", "activity": "m:f", "args": "{}"})
+    store.finish(lease, status=COMPLETED, result="1")
+    assert store.get_task(run.run_id, 1) is not None
+    assert len(store.prune_expired(limit=10, execute=True)) == 1
+    assert store.get_task(run.run_id, 1) is None
+    assert store.claim_tasks(owner="w", queues=["q"], limit=5, lease_seconds=5) == []
+
+
 def test_prune_keeps_a_group_while_any_member_is_live_or_unexpired(store: Store) -> None:
     _retain(store, 0.0)
     parent = start(store)
@@ -190,6 +205,16 @@ def test_fire_schedules_respects_the_limit(store: Store) -> None:
     assert len(store.fire_schedules(limit=2, next_fire=_one_shot)) == 1
 
 
+def test_next_schedule_due_is_the_earliest_active_fire_time(store: Store) -> None:
+    assert store.next_schedule_due() is None
+    soon, later = future(60).replace(microsecond=0), future(7200).replace(microsecond=0)
+    _schedule(store, "later", later)
+    _schedule(store, "soon", soon)
+    assert store.next_schedule_due() == soon
+    store.cancel_schedule("soon")
+    assert store.next_schedule_due() == later
+
+
 def test_a_cancelled_schedule_never_fires(store: Store) -> None:
     _schedule(store, "stop-me", past(10))
     assert store.cancel_schedule("stop-me") is True
@@ -230,3 +255,21 @@ def test_repin_run_moves_only_an_idle_unchanged_run(store: Store) -> None:
     done = start(store)
     _finish(store, done.run_id)
     assert store.repin_run(done.run_id, from_hash=HASH, to_hash="new", last_seq=1) == "terminal"
+
+
+def test_repin_run_restamps_moved_call_sites(store: Store) -> None:
+    run = start(store)
+    lease = claim_one(store, run.run_id)
+    with store.step(lease) as step:
+        step.append(event(1))
+        step.append(event(2))
+    store.suspend(lease, wake_at=future(), waiting_on="timer")
+    old = event(1).command
+    assert old is not None
+    new = (*old[:3], 99, old[4])
+    moved = store.repin_run(
+        run.run_id, from_hash=HASH, to_hash="new", last_seq=2, restamp={old: new}
+    )
+    assert moved == "moved"
+    commands = [tuple(e.command or ()) for e in store.load_events(run.run_id)]
+    assert commands == [new, tuple(event(2).command or ())]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
+from datetime import datetime
 from typing import Any
 
 from ..base import RunRecord
@@ -43,6 +44,10 @@ class PostgresOperations:
     def fire_schedules(self, *, limit: int, next_fire: NextFire) -> list[Fired]:
         """Start the runs of due schedules, each fire time exactly once."""
         return schedules.fire_schedules(self._db, limit=limit, next_fire=next_fire)
+
+    def next_schedule_due(self) -> datetime | None:
+        """The earliest fire time among active schedules."""
+        return schedules.next_schedule_due(self._db)
 
     # --- retention ----------------------------------------------------------------------
     def register_versions(self, versions: Collection[VersionRetention]) -> None:

@@ -108,6 +108,17 @@ def cancel_schedule(db: Database, name: str) -> bool:
     )
 
 
+def next_schedule_due(db: Database) -> datetime | None:
+    """min(next_fire_at) of the active schedules (served by ``schedules_due_idx``)."""
+    query = _q(db, "SELECT min(next_fire_at) FROM {schedules} WHERE status = 'active'")
+
+    def body(conn: psycopg.Connection) -> datetime | None:
+        row = conn.execute(query).fetchone()
+        return None if row is None else row[0]
+
+    return db.run("next_schedule_due", body, read_only=True, single=True)
+
+
 def fire_schedules(db: Database, *, limit: int, next_fire: NextFire) -> list[Fired]:
     """Create the runs of due schedules and advance them, in one transaction.
 
