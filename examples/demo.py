@@ -5,8 +5,8 @@
    `build --check` failing before the rebuild and passing after, `continuum inspect`.
 3. The runtime on Postgres: migrate, a worker in the background, orders approved and
    rejected by signal (the rejection refunds the charge: a saga), one order whose worker
-   is killed with SIGKILL mid-activity and resumes on a new worker, then the results and
-   a timeline.
+   is killed with SIGKILL mid-activity and resumes on a new worker, a monthly billing
+   run that fans out one child run per invoice, then the results and timelines.
 
 The database is `CONTINUUM_DATABASE_URL` when set, else the local service on
 127.0.0.1:5432 when it answers (database `continuum_demo`), else the embedded Postgres.
@@ -36,6 +36,7 @@ SCRATCH = ROOT / ".continuum" / "demo"
 CONTINUUM = [sys.executable, "-m", "continuum"]
 LOCAL_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 ORDER = "shop.flows.orders:OrderFlow"
+BILLING = "shop.flows.billing:MonthlyBillingFlow"
 
 
 def banner(title: str) -> None:
@@ -175,10 +176,24 @@ def runtime_step(app: Path) -> None:
         print(f"worker 3 started (pid {worker.pid}); it re-leases the run after expiry", flush=True)
         print(f"{run_id}: {client.result(run_id, timeout=60)}", flush=True)
 
-    banner("3c. the runs and one timeline")
+    banner("3c. a parent/child batch: monthly billing fans out one child run per invoice")
+    batch = {
+        "month": "2026-11",
+        "invoices": [
+            {"id": f"inv-2026-11-{n}", "subtotal": subtotal, "email": f"c{n}@example.com"}
+            for n, subtotal in enumerate(["12.50", "80.00", "44.10"], start=1)
+        ],
+    }
+    run("start", BILLING, json.dumps(batch), "--id", "billing-2026-11", env=env)
+    with Client(url) as client:
+        print(f"billing-2026-11: {client.result('billing-2026-11', timeout=60)}", flush=True)
+    run("runs", "list", "--workflow", "shop.flows.billing:InvoiceFlow", env=env)
+
+    banner("3d. the runs and their timelines")
     run("runs", "list", env=env)
-    run("runs", "show", "order-1002", env=env)
-    run("runs", "show", "order-1003", env=env)
+    run("runs", "show", "order-1002", env=env)  # the saga: refund after the rejection
+    run("runs", "show", "order-1003", env=env)  # resumed by replay on worker 3
+    run("runs", "show", "billing-2026-11", env=env)
     worker.send_signal(signal.SIGTERM)
     worker.wait(timeout=30)
 

@@ -13,18 +13,20 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .cache import ResultCache
 from .config import Config, load_config
 from .diagnostics import CODES, ChainHop, Diagnostic, Severity
 from .discovery import iter_python_files, worth_parsing
 from .project import ProjectIndex, SourceFiles, content_hash, display_path
-from .reach import Project, RawDiagnostic, WorkflowChecker
 from .resolve import Settings
 from .selection import Selection
 from .summary import FileSummary, Suppression
 from .suppressions import matching
+
+if TYPE_CHECKING:
+    from .reach import Project, RawDiagnostic
 
 #: Below this many files to summarize, worker processes cost more than they save.
 PARALLEL_THRESHOLD = 8
@@ -144,7 +146,17 @@ class _Run:
         #: Summaries and absolute paths by display path.
         self._by_path: dict[str, FileSummary] = {}
         self._abs: dict[str, Path] = {}
-        self.project = Project(self.index, self.settings, self._load_module, self._reload)
+        self._project: Project | None = None
+
+    @property
+    def project(self) -> Project:
+        """The reachability state, built on first use: a run answered entirely from the
+        cache never imports the reachability pass."""
+        if self._project is None:
+            from .reach import Project
+
+            self._project = Project(self.index, self.settings, self._load_module, self._reload)
+        return self._project
 
     # -- file access ---------------------------------------------------------------------
     def read(self, path: Path) -> bytes | None:
@@ -310,6 +322,8 @@ class _Run:
         )
 
     def _check_file(self, summary: FileSummary) -> FileResult:
+        from .reach import RawDiagnostic, WorkflowChecker
+
         raw: list[RawDiagnostic] = [RawDiagnostic(d, _pos_of(d)) for d in summary.errors]
         workflows: list[str] = []
         checker = WorkflowChecker(self.project, frozenset(self.config.deterministic))
@@ -453,6 +467,8 @@ def _pos_of(d: Diagnostic) -> Any:
 
 
 def _module_raw(summary: FileSummary, finding: Any) -> RawDiagnostic:
+    from .reach import RawDiagnostic
+
     diagnostic = Diagnostic(
         path=summary.path,
         line=finding.pos.line,

@@ -126,6 +126,9 @@ def _kebab(name: str) -> str:
 
 
 _KEYS = {_kebab(f.name) for f in fields(Config) if f.name != "root"}
+#: Keys of the same table read by the runtime (`continuum.runtime.settings`): valid here,
+#: and of no concern to the analyzer.
+RUNTIME_KEYS = frozenset({"database-url", "schema"})
 
 
 def locate_config(start: Path | None = None) -> Path | None:
@@ -173,7 +176,7 @@ def _settings_table(path: Path) -> dict[str, Any]:
         if table is not None
     ]
     if not found:
-        raise ConfigError(["no [tool.continuum] (or [continuum]) table"], path)
+        raise ConfigError(["no [tool.continuum] table (nor a top-level [continuum] table)"], path)
     if len(found) > 1:
         raise ConfigError(["both [tool.continuum] and [continuum]: keep one"], path)
     name, table = found[0]
@@ -203,7 +206,7 @@ def validate_config(table: Mapping[str, Any]) -> list[str]:
     """Every problem in a raw ``[tool.continuum]`` table (empty when valid)."""
     problems: list[str] = []
     for key in sorted(table):
-        if key not in _KEYS:
+        if key not in _KEYS and key not in RUNTIME_KEYS:
             problems.append(f"unknown key {key!r} (known: {', '.join(sorted(_KEYS))})")
     for key in ("src", "exclude", "extend-exclude", "trusted-modules", "workflow-bases"):
         if key in table and not _is_str_list(table[key]):
@@ -260,6 +263,8 @@ def validate_config(table: Mapping[str, Any]) -> list[str]:
 def _to_config(table: Mapping[str, Any], root: Path) -> Config:
     values: dict[str, Any] = {"root": root}
     for key, value in table.items():
+        if key in RUNTIME_KEYS:
+            continue
         name = key.replace("-", "_")
         if name in {"per_file_ignores"}:
             value = tuple(sorted((g, tuple(c)) for g, c in value.items()))

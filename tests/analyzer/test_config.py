@@ -119,3 +119,63 @@ def test_cache_key_changes_with_settings_that_change_results() -> None:
     assert base.cache_key() != Config(root=Path("/p"), select=("CN1",)).cache_key()
     # Where the cache lives and how many processes run do not change results.
     assert base.cache_key() == Config(root=Path("/p"), jobs=4, cache_dir="elsewhere").cache_key()
+
+
+# --- load_config_file: any TOML file named explicitly (``--config``) ------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("continuum.toml", '[continuum]\nignore = ["CN205"]\nexclude = ["legacy/**"]\n'),
+        ("ci.toml", '[tool.continuum]\nignore = ["CN205"]\nexclude = ["legacy/**"]\n'),
+        ("pyproject.toml", '[tool.continuum]\nignore = ["CN205"]\nexclude = ["legacy/**"]\n'),
+    ],
+)
+def test_a_named_file_of_any_name_is_read(tmp_path: Path, name: str, text: str) -> None:
+    from continuum.analyzer.config import load_config_file
+
+    path = tmp_path / "conf" / name
+    path.parent.mkdir()
+    path.write_text(text)
+    config = load_config_file(path, overrides={"select": ["CN1"]})
+    assert config.ignore == ("CN205",)
+    assert config.exclude == ("legacy/**",)
+    assert config.select == ("CN1",)  # overrides win
+    # Relative settings are relative to the file's directory.
+    assert config.root == path.parent.resolve()
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("[tool.ruff]\nline-length = 99\n", "no [tool.continuum] table"),
+        ('[continuum]\nignore = ["CN205"]\n[tool.continuum]\n', "both"),
+        ("continuum = 3\n", "must be a table"),
+        ('[continuum]\nselect = ["XX1"]\n', "unknown code or prefix 'XX1'"),
+        ("[continuum\n", "cannot read"),
+    ],
+)
+def test_a_named_file_without_valid_settings_is_a_config_error(
+    tmp_path: Path, text: str, problem: str
+) -> None:
+    from continuum.analyzer.config import load_config_file
+
+    path = tmp_path / "settings.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as info:
+        load_config_file(path)
+    assert problem in str(info.value)
+    assert info.value.source == path.resolve()
+
+
+def test_runtime_settings_in_the_same_table_are_accepted(tmp_path: Path) -> None:
+    # The runtime reads database-url and schema from [tool.continuum] too: a project
+    # configuring both must not make `continuum check` fail with "unknown key".
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.continuum]\ndatabase-url = "postgresql://db/app"\nschema = "runs"\n'
+        'ignore = ["CN205"]\n'
+    )
+    config = load_config(tmp_path)
+    assert config.ignore == ("CN205",)
+    assert config == load_config(tmp_path, overrides={"ignore": ["CN205"]})
