@@ -50,7 +50,7 @@ from ._store_options import store_options
 )
 @click.option(
     "--poll-interval",
-    default=2.0,
+    default=5.0,
     show_default=True,
     type=click.FloatRange(min=0.01),
     help="Fallback poll.",

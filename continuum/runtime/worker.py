@@ -3,9 +3,10 @@
 One claim loop asks the store for as much work as there are free executor threads
 (runs first, then tasks of the queues it serves), hands each item to a thread, and
 otherwise blocks in `Store.wait_for_work` (LISTEN/NOTIFY on Postgres) for at most
-``poll_interval`` seconds — the slow fallback poll that also finds due timers. An idle
-worker therefore makes two claim queries per poll interval, plus a look at the
-schedules every 10 s (`continuum.runtime.schedules.ScheduleRunner`).
+``poll_interval`` seconds (default 5) — the slow fallback poll that also finds due
+timers. An idle worker therefore makes two claim queries per poll interval, plus a look
+at the schedules every 10 s (`continuum.runtime.schedules.ScheduleRunner`): about 0.5
+query per second.
 
 Threads, not processes: a workflow spends its time waiting on Postgres or on
 activities' I/O, and one process per worker keeps leases, the pool and the registry in
@@ -63,8 +64,10 @@ class WorkerOptions:
     concurrency: int = 8
     #: Lease length; renewed every third of it. A dead worker's runs resume after it.
     lease_seconds: float = 30.0
-    #: Longest sleep between claims when no notification arrives.
-    poll_interval: float = 2.0
+    #: Longest sleep between claims when no notification arrives. LISTEN/NOTIFY wakes
+    #: a worker within milliseconds; this poll only catches lost notifications and
+    #: timers nobody announced, so it can be slow (an idle worker: ~0.5 query/s).
+    poll_interval: float = 5.0
     #: How long `stop()` waits for running items before releasing their leases.
     drain_timeout: float = 10.0
     #: Retry backoff and timers up to this long are slept inline instead of suspending.

@@ -20,6 +20,8 @@ def test_example_shop_is_clean(monkeypatch) -> None:
     assert report.diagnostics == []
     assert report.exit_code() == 0
     assert report.workflows == [
+        "shop.flows.billing:InvoiceFlow",
+        "shop.flows.billing:MonthlyBillingFlow",
         "shop.flows.onboarding:OnboardingFlow",
         "shop.flows.orders:OrderFlow",
     ]
@@ -38,9 +40,13 @@ def test_a_broken_copy_of_the_shop_fails(make_tree) -> None:
     )
     root = make_tree(files)
     report = check_paths(["shop"], config=Config(root=root), use_cache=False)
-    assert [(d.path, d.code) for d in report.diagnostics] == [("shop/flows/orders.py", "CN101")]
+    # Every workflow reaching pricing.grand_total is reported, at its own call site.
+    assert [(d.path, d.code) for d in report.diagnostics] == [
+        ("shop/flows/billing.py", "CN101"),
+        ("shop/flows/orders.py", "CN101"),
+    ]
     assert report.exit_code() == 1
-    assert [h.label for h in report.diagnostics[0].chain] == [
+    assert [h.label for h in report.diagnostics[1].chain] == [
         "OrderFlow.run",
         "shop.pricing.grand_total",
         "shop.pricing.stamp",

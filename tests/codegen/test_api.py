@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from continuum.codegen.api import BuildReport, ProblemKind, Status
+from continuum.codegen.api import BuildReport, ProblemKind, Status, WorkflowResult
 from continuum.codegen.registry import read_metadata
 from continuum.codegen.render import verify_digest
 
@@ -36,6 +36,12 @@ def out_of(root: Path) -> Path:
     return root / "shop" / "_continuum"
 
 
+def orders_of(report: BuildReport) -> WorkflowResult:
+    """The result for the shop's OrderFlow (the shop has other workflows too)."""
+    (result,) = [r for r in report.workflows if r.workflow == "shop.flows.orders:OrderFlow"]
+    return result
+
+
 def edit(path: Path, old: str, new: str) -> None:
     text = path.read_text(encoding="utf-8")
     assert old in text
@@ -46,14 +52,17 @@ def test_build_writes_versions_registry_and_packages(shop_root: Path, run_build:
     report = run_build([shop_root])
     assert report.exit_code == 0, report.problems
     assert [(r.workflow, r.status) for r in report.workflows] == [
+        ("shop.flows.billing:InvoiceFlow", Status.CREATED),
+        ("shop.flows.billing:MonthlyBillingFlow", Status.CREATED),
         ("shop.flows.onboarding:OnboardingFlow", Status.CREATED),
         ("shop.flows.orders:OrderFlow", Status.CREATED),
     ]
-    orders = report.workflows[1]
+    orders = orders_of(report)
     short = hash_of(shop_root / "shop/flows/orders.py", "OrderFlow")[:16]
     assert orders.path == out_of(shop_root) / "shop/flows/orders" / f"V_{short}.py"
     assert orders.module == f"shop._continuum.shop.flows.orders.V_{short}"
-    for package in ("", "shop", "shop/flows", "shop/flows/orders", "shop/flows/onboarding"):
+    packages = ("", "shop", "shop/flows", "shop/flows/orders", "shop/flows/billing")
+    for package in (*packages, "shop/flows/onboarding"):
         assert (out_of(shop_root) / package / "__init__.py").is_file()
     assert verify_digest(orders.path.read_text(encoding="utf-8")) is True
     registry = (out_of(shop_root) / "__init__.py").read_text(encoding="utf-8")
@@ -81,10 +90,10 @@ def test_builds_are_byte_identical(shop_root: Path, run_build: Build) -> None:
 def test_changed_workflow_gets_a_new_module_beside_the_old(
     shop_root: Path, run_build: Build
 ) -> None:
-    first = run_build([shop_root]).workflows[1]
+    first = orders_of(run_build([shop_root]))
     old_bytes = first.path.read_bytes()
     edit(shop_root / "shop/flows/orders.py", "max_attempts=5", "max_attempts=7")
-    second = run_build([shop_root]).workflows[1]
+    second = orders_of(run_build([shop_root]))
     assert second.status is Status.CREATED and second.path != first.path
     assert first.path.read_bytes() == old_bytes
     versions = sorted(p.name for p in second.path.parent.glob("V_*.py"))
@@ -95,7 +104,7 @@ def test_changed_workflow_gets_a_new_module_beside_the_old(
 
 
 def test_formatting_only_edit_keeps_the_frozen_module(shop_root: Path, run_build: Build) -> None:
-    first = run_build([shop_root]).workflows[1]
+    first = orders_of(run_build([shop_root]))
     frozen = first.path.read_bytes()
     flow = shop_root / "shop/flows/orders.py"
     flow.write_text("\n\n# moved down\n" + reformat(flow.read_text(), seed=7), encoding="utf-8")
@@ -106,7 +115,7 @@ def test_formatting_only_edit_keeps_the_frozen_module(shop_root: Path, run_build
 
 
 def test_never_rewrites_a_hand_edited_module(shop_root: Path, run_build: Build) -> None:
-    target = run_build([shop_root]).workflows[1].path
+    target = orders_of(run_build([shop_root])).path
     tampered = target.read_text(encoding="utf-8").replace("max_attempts=5", "max_attempts=50")
     target.write_text(tampered, encoding="utf-8")
     report = run_build([shop_root])
@@ -137,8 +146,11 @@ class TestCheck:
         edit(shop_root / "shop/pricing.py", '"4.90"', '"5.90"')
         report = run_build([shop_root], check=True)
         assert report.exit_code == 1
-        missing = [p for p in report.problems if p.kind is ProblemKind.MISSING]
-        assert len(missing) == 1 and "shop.flows.orders:OrderFlow" in missing[0].message
+        missing = [p.message for p in report.problems if p.kind is ProblemKind.MISSING]
+        # Exactly the workflows that reach the edited helper need a new version.
+        reaching = ("shop.flows.billing:InvoiceFlow", "shop.flows.orders:OrderFlow")
+        assert len(missing) == len(reaching)
+        assert all(any(name in m for m in missing) for name in reaching)
         run_build([shop_root])
         assert run_build([shop_root], check=True).exit_code == 0
 
@@ -314,7 +326,9 @@ IMPORT_ALL = """
             "metadata": module.__continuum_workflow__,
             "name": cls.__continuum_name__,
             "retention": cls.__continuum_retention__,
-            "signals": list(cls.__continuum_signals__ or []),
+            "signals": (
+                None if cls.__continuum_signals__ is None else list(cls.__continuum_signals__)
+            ),
             "module": cls.__module__,
         }}
     # The frozen copy stands alone: the workflow's source module is never imported.
@@ -346,10 +360,11 @@ def test_out_directory_override(shop_root: Path, tmp_path: Path, run_build: Buil
     out = tmp_path / "gen" / "versions"
     report = run_build([shop_root], out=out)
     assert report.exit_code == 0
-    assert report.workflows[1].module.startswith("versions.shop.flows.orders.V_")
+    assert orders_of(report).module.startswith("versions.shop.flows.orders.V_")
     assert not out_of(shop_root).exists()
     result = _python(IMPORT_ALL.format(registry="versions"), tmp_path / "gen", shop_root)
-    assert len(json.loads(result.stdout)) == 3
+    # One entry per workflow, plus the "source_imported" flag.
+    assert len(json.loads(result.stdout)) == len(report.workflows) + 1
 
 
 def test_generated_code_is_ruff_clean(shop_root: Path, run_build: Build) -> None:
@@ -397,12 +412,14 @@ def test_two_classes_claiming_one_name_are_refused(tmp_path: Path, run_build: Bu
 
 
 def test_old_versions_keep_their_frozen_helpers(shop_root: Path, run_build: Build) -> None:
-    old = run_build([shop_root]).workflows[1]
+    old = orders_of(run_build([shop_root]))
+    frozen = sorted((out_of(shop_root) / "shop/pricing").glob("H_*.py"))
     edit(shop_root / "shop/pricing.py", '"4.90"', '"5.90"')
-    new = run_build([shop_root]).workflows[1]
+    new = orders_of(run_build([shop_root]))
     assert new.status is Status.CREATED and new.path != old.path
     helpers = sorted((out_of(shop_root) / "shop/pricing").glob("H_*.py"))
-    assert len(helpers) == 2
+    # The old frozen helpers stay; each is joined by a copy of the edited source.
+    assert set(frozen) < set(helpers) and len(helpers) == 2 * len(frozen)
     result = _python(
         f"""
         import importlib
@@ -417,7 +434,7 @@ def test_old_versions_keep_their_frozen_helpers(shop_root: Path, run_build: Buil
 
 def test_check_covers_helper_modules(shop_root: Path, run_build: Build) -> None:
     run_build([shop_root])
-    (helper,) = (out_of(shop_root) / "shop/pricing").glob("H_*.py")
+    helper = sorted((out_of(shop_root) / "shop/pricing").glob("H_*.py"))[0]
     original = helper.read_text(encoding="utf-8")
     helper.write_text(original.replace('"4.90"', '"0.00"'), encoding="utf-8")
     report = run_build([shop_root], check=True)

@@ -38,9 +38,10 @@ def test_check_build_check_inspect_cycle(in_scratch: Path) -> None:
 
     code, out, _ = invoke("build", src)
     assert code == 0
-    assert out.count("wrote ") == 2
-    # 2 versions, 1 frozen pricing helper, the registry and 5 package __init__ files.
-    assert "build: ok, 2 workflows (2 created), 9 files written" in out
+    assert out.count("wrote ") == 4
+    # 4 versions, 2 frozen pricing helpers (OrderFlow's and InvoiceFlow's closures), the
+    # registry and 6 package __init__ files.
+    assert "build: ok, 4 workflows (4 created), 13 files written" in out
 
     flow = in_scratch / "shop/flows/orders.py"
     flow.write_text(flow.read_text().replace("hours(24)", "hours(12)"))

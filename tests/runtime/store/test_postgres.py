@@ -93,9 +93,38 @@ def test_claim_skips_a_run_locked_by_an_open_step(pg_store: PostgresStore) -> No
     lease = claim_one(pg_store, run.run_id, owner="slow", lease_seconds=0)
     with pg_store.step(lease) as step:
         step.append(event(1))
+        assert step.take_signal("nothing") is None  # opens the fenced transaction
         assert claim(pg_store, owner="fast") == []  # SKIP LOCKED: no wait, no steal
     again = claim_one(pg_store, run.run_id, owner="fast")
     assert again.token > lease.token
+    assert [e.seq for e in pg_store.load_events(run.run_id)] == [1]
+
+
+def test_single_event_step_refused_when_the_lease_moved_before_it_wrote(
+    pg_store: PostgresStore,
+) -> None:
+    """The one-statement step checks the lease when it writes: a steal in between wins."""
+    run = start(pg_store)
+    lease = claim_one(pg_store, run.run_id, owner="slow", lease_seconds=0)
+    with pytest.raises(LeaseLostError) as info, pg_store.step(lease) as step:
+        step.append(event(1))
+        again = claim_one(pg_store, run.run_id, owner="fast")
+    assert info.value.reason == "lease_lost" and f"token {again.token}" in str(info.value)
+    assert pg_store.load_events(run.run_id) == []
+
+
+@pytest.mark.parametrize("seq", [1, 3])
+def test_single_event_step_at_a_wrong_position_is_a_seq_conflict(
+    pg_store: PostgresStore, seq: int
+) -> None:
+    """A duplicate or a gap writes nothing and says seq_conflict, lease still held."""
+    run = start(pg_store)
+    lease = claim_one(pg_store, run.run_id, owner="w")
+    with pg_store.step(lease) as step:
+        step.append(event(1))
+    with pytest.raises(LeaseLostError) as info, pg_store.step(lease) as step:
+        step.append(event(seq))
+    assert info.value.reason == "seq_conflict"
     assert [e.seq for e in pg_store.load_events(run.run_id)] == [1]
 
 
@@ -282,14 +311,23 @@ def test_child_finishing_while_the_parent_suspends_wakes_it(pg_store: PostgresSt
     parent = start(pg_store)
     plead = claim_one(pg_store, parent.run_id)
     child = start(pg_store, parent_id=parent.run_id)
-    claim_one(pg_store, child.run_id)
+    clease = claim_one(pg_store, child.run_id)
     q = runs_sql(pg_store.schema)
 
-    def finish(conn: psycopg.Connection) -> None:  # what finish does, uncommitted
-        conn.execute(q["finish"], ("completed", "1", None, child.run_id))
-        conn.execute(
-            q["wake_parent"], {"run_id": parent.run_id, "waiting_on": f"child:{child.run_id}"}
-        )
+    def finish(conn: psycopg.Connection) -> None:  # the statement finish sends, uncommitted
+        params = {
+            "status": "completed",
+            "result": "1",
+            "error": None,
+            "run_id": child.run_id,
+            "owner": clease.owner,
+            "token": clease.token,
+            "waiting_on": f"child:{child.run_id}",
+            "channel": "continuum_wake",
+            "finished": f"{pg_store.schema}|finished|",
+            "wake": f"{pg_store.schema}|wake|",
+        }
+        assert conn.execute(q["finish_fenced"], params).fetchone() == (1, 1, 0)
 
     assert _suspend_against(pg_store, finish, plead, f"child:{child.run_id}")
     assert claimable(pg_store, parent.run_id)

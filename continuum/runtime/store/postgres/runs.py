@@ -24,9 +24,9 @@ from psycopg import sql
 from psycopg.rows import class_row, dict_row
 from psycopg.types.json import Jsonb
 
-from ...errors import StoreError
+from ...errors import LeaseLostError, StoreError
 from ..base import TERMINAL, Lease, NewRun, RunRecord
-from .notify import notify
+from .notify import CHANNEL, notify
 from .pool import Database, lease_lost
 
 #: Wake a run if it is suspended waiting for ``waiting_on``; returns whether it did.
@@ -140,13 +140,34 @@ def _queries(schema: str) -> dict[str, sql.Composed]:
                     THEN now() ELSE %(wake_at)s END
             WHERE run_id = %(run_id)s
             RETURNING next_wakeup_at, next_wakeup_at <= now() AS due""",
-        "finish": """
-            UPDATE {runs}
-            SET status = %s, result = %s, error = %s, completed_at = now(), updated_at = now(),
-                lease_owner = NULL, lease_expires_at = NULL, next_wakeup_at = NULL,
-                waiting_on = NULL
-            WHERE run_id = %s""",
         "wake_parent": WAKE_IF_WAITING,
+        # `finish` in one autocommit statement: the fenced update (re-checked against a
+        # concurrent claim like the fence's FOR UPDATE), the waiting parent woken by key
+        # (module docstring), and both notifications, which go out only if it commits.
+        "finish_fenced": """
+            WITH done AS (
+                UPDATE {runs}
+                SET status = %(status)s, result = %(result)s, error = %(error)s,
+                    completed_at = now(), updated_at = now(), lease_owner = NULL,
+                    lease_expires_at = NULL, next_wakeup_at = NULL, waiting_on = NULL
+                WHERE run_id = %(run_id)s AND lease_owner = %(owner)s
+                  AND lease_token = %(token)s AND status = 'running'
+                RETURNING run_id, parent_id
+            ), woken AS (
+                UPDATE {runs} AS p
+                SET next_wakeup_at = CASE WHEN p.status = 'suspended'
+                                           AND p.waiting_on = %(waiting_on)s
+                                          THEN now() ELSE p.next_wakeup_at END
+                FROM done WHERE p.run_id = done.parent_id
+                RETURNING p.run_id, p.status = 'suspended' AND p.waiting_on = %(waiting_on)s
+                          AS woken
+            )
+            SELECT (SELECT count(*) FROM done),
+                   (SELECT count(*) FROM (
+                        SELECT pg_notify(%(channel)s, %(finished)s || run_id) FROM done) AS f),
+                   (SELECT count(*) FROM (
+                        SELECT pg_notify(%(channel)s, %(wake)s || run_id)
+                        FROM woken WHERE woken) AS w)""",
         "release": """
             UPDATE {runs} SET lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
             WHERE run_id = %s""",
@@ -317,16 +338,44 @@ def _fenced(conn: psycopg.Connection, schema: str, lease: Lease, op: str, query:
     q = _queries(schema)
     row = conn.execute(q[query], (lease.run_id, lease.owner, lease.token)).fetchone()
     if row is None:
-        current = conn.execute(q["holder"], (lease.run_id,)).fetchone()
-        if current is None:
-            raise lease_lost(op, f"run {lease.run_id} does not exist")
-        status, owner, token = current
-        raise lease_lost(
-            op,
-            f"run {lease.run_id} is {status} (owner {owner}, token {token}); "
-            f"this worker holds token {lease.token}",
-        )
+        raise stale(conn, schema, lease, op)
     return row[0]
+
+
+def _holder(conn: psycopg.Connection, schema: str, lease: Lease) -> tuple[Any, ...] | None:
+    return conn.execute(_queries(schema)["holder"], (lease.run_id,)).fetchone()
+
+
+def stale(conn: psycopg.Connection, schema: str, lease: Lease, op: str) -> LeaseLostError:
+    """The `LeaseLostError` for a fenced write ``lease`` no longer allows, saying who holds it."""
+    return _stale(lease, op, _holder(conn, schema, lease))
+
+
+def _stale(lease: Lease, op: str, current: tuple[Any, ...] | None) -> LeaseLostError:
+    if current is None:
+        return lease_lost(op, f"run {lease.run_id} does not exist")
+    status, owner, token = current
+    return lease_lost(
+        op,
+        f"run {lease.run_id} is {status} (owner {owner}, token {token}); "
+        f"this worker holds token {lease.token}",
+    )
+
+
+def refusal(
+    conn: psycopg.Connection, schema: str, lease: Lease, op: str, seq: int
+) -> LeaseLostError:
+    """Why a fenced single-statement append wrote nothing, as the error to raise.
+
+    The lease still matching means the journal had another next position:
+    ``seq_conflict``; otherwise the lease is stale: ``lease_lost``.
+    """
+    current = _holder(conn, schema, lease)
+    if current is not None and current == ("running", lease.owner, lease.token):
+        return LeaseLostError(
+            op, "seq_conflict", f"run {lease.run_id}: event {seq} is not the next position"
+        )
+    return _stale(lease, op, current)
 
 
 def renew_lease(db: Database, lease: Lease, lease_seconds: float) -> Lease:
@@ -388,18 +437,25 @@ def finish(
     if status not in TERMINAL:
         raise StoreError("finish", "not_terminal", f"{status!r} is not a terminal status")
     q = _queries(db.schema)
+    params = {
+        "status": status,
+        "result": result,
+        "error": error,
+        "run_id": lease.run_id,
+        "owner": lease.owner,
+        "token": lease.token,
+        "waiting_on": f"child:{lease.run_id}",
+        "channel": CHANNEL,
+        "finished": f"{db.schema}|finished|",
+        "wake": f"{db.schema}|wake|",
+    }
 
     def body(conn: psycopg.Connection) -> None:
-        parent = fence(conn, db.schema, lease, "finish")
-        conn.execute(q["finish"], (status, result, error, lease.run_id))
-        if parent is not None:
-            params = {"run_id": parent, "waiting_on": f"child:{lease.run_id}"}
-            woken = conn.execute(q["wake_parent"], params).fetchone()
-            if woken is not None and woken[0]:
-                notify(conn, db.schema, "wake", parent)
-        notify(conn, db.schema, "finished", lease.run_id)
+        row = conn.execute(q["finish_fenced"], params).fetchone()
+        if row is None or row[0] != 1:
+            raise stale(conn, db.schema, lease, "finish")
 
-    db.run("finish", body)
+    db.run("finish", body, single=True)
 
 
 def release(db: Database, lease: Lease) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -21,44 +21,81 @@ DEFAULT_SCHEMA = "continuum"
 
 
 class PostgresStep:
-    """One fenced transaction on behalf of a leased run (the `Step` protocol)."""
+    """One fenced step on behalf of a leased run (the `Step` protocol).
 
-    def __init__(self, db: Database, conn: psycopg.Connection, lease: Lease, last_seq: int) -> None:
+    The transaction opens lazily. A step that only appends one event — the common
+    case: an activity result, a timer, a side effect — never opens one: at the end it
+    is written by a single autocommit ``INSERT … SELECT`` that checks the lease and the
+    journal position itself (`events.append_fenced`), one round trip. The first call
+    that needs a transaction (taking a signal, queueing a task, attributes, a
+    snapshot, or a second event) opens it, fences the run row, and writes what was
+    buffered before going on.
+    """
+
+    def __init__(self, db: Database, lease: Lease, stack: ExitStack) -> None:
         self._db = db
-        self._conn = conn
+        self._lease = lease
         self._run_id = lease.run_id
-        self._next_seq = last_seq + 1
+        self._stack = stack
+        self._pending: list[NewEvent] = []
+        self._conn: psycopg.Connection | None = None
+        self._next_seq = 0
 
-    def append(self, event: NewEvent) -> None:
-        """Append ``event``, which must be at the next seq; else `LeaseLostError`.
+    def _transaction(self) -> psycopg.Connection:
+        """The step's fenced transaction, opened on first use (buffered events written)."""
+        if self._conn is None:
+            conn = self._stack.enter_context(self._db.step_transaction("step"))
+            self._next_seq = runs.fence_step(conn, self._db.schema, self._lease) + 1
+            self._conn = conn
+            pending, self._pending = self._pending, []
+            for event in pending:
+                self._append(event)
+        return self._conn
 
-        The check is local (the fence read the last seq under the row lock), so a
-        duplicate or a gap costs no round trip and nothing reaches the journal.
-        """
+    def _append(self, event: NewEvent) -> None:
+        # The check is local (the fence read the last seq under the row lock), so a
+        # duplicate or a gap costs no round trip and nothing reaches the journal.
         if event.seq != self._next_seq:
             raise LeaseLostError(
                 "append",
                 "seq_conflict",
                 f"run {self._run_id}: next event is {self._next_seq}, not {event.seq}",
             )
+        assert self._conn is not None
         events.append(self._db, self._conn, self._run_id, event)
         self._next_seq += 1
 
+    def append(self, event: NewEvent) -> None:
+        """Append ``event``, which must be at the next seq; else `LeaseLostError`."""
+        if self._conn is None and not self._pending:
+            self._pending.append(event)  # maybe the fast path (see the class docstring)
+            return
+        self._transaction()
+        self._append(event)
+
+    def commit(self) -> None:
+        """Write the step: one fenced statement for a lone event, else the transaction."""
+        if self._conn is None and len(self._pending) == 1:
+            events.append_fenced(self._db, self._lease, self._pending.pop())
+            return
+        self._transaction()  # also fences an empty step, as before
+        self._stack.close()  # commits
+
     def take_signal(self, name: str) -> Signal | None:
         """Consume the oldest buffered ``name`` signal (FIFO), if any."""
-        return signals.take_signal(self._db.schema, self._conn, self._run_id, name)
+        return signals.take_signal(self._db.schema, self._transaction(), self._run_id, name)
 
     def enqueue_task(self, task: Mapping[str, Any]) -> int:
         """Queue an activity task for this run (keys: see `Step.enqueue_task`)."""
-        return tasks.enqueue(self._db, self._conn, self._run_id, task)
+        return tasks.enqueue(self._db, self._transaction(), self._run_id, task)
 
     def set_attributes(self, attributes: Mapping[str, Any]) -> None:
         """Merge searchable attributes into the run."""
-        runs.set_attributes(self._conn, self._db.schema, self._run_id, attributes)
+        runs.set_attributes(self._transaction(), self._db.schema, self._run_id, attributes)
 
     def save_snapshot(self, snapshot: Snapshot) -> None:
         """Store this run's snapshot, replacing an older one."""
-        snapshots.save(self._db.schema, self._conn, snapshot)
+        snapshots.save(self._db.schema, self._transaction(), snapshot)
 
 
 class PostgresStore(PostgresOperations):
@@ -162,10 +199,11 @@ class PostgresStore(PostgresOperations):
 
     @contextmanager
     def step(self, lease: Lease) -> Iterator[PostgresStep]:
-        """A fenced transaction: commits on success, rolls back (writing nothing) on error."""
-        with self._db.step_transaction("step") as conn:
-            last_seq = runs.fence_step(conn, self.schema, lease)
-            yield PostgresStep(self._db, conn, lease, last_seq)
+        """A fenced step: commits on success, writes nothing on error (see `PostgresStep`)."""
+        with ExitStack() as stack:
+            step = PostgresStep(self._db, lease, stack)
+            yield step
+            step.commit()
 
     def suspend(self, lease: Lease, *, wake_at: datetime | None, waiting_on: str) -> None:
         """Fenced: suspend until ``wake_at`` or the awaited signal/task/child/cancel."""
