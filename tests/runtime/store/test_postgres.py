@@ -13,6 +13,7 @@ import pytest
 from psycopg import sql
 
 from continuum.runtime.errors import LeaseLostError, StoreError
+from continuum.runtime.store.base import NewEvent
 from continuum.runtime.store.postgres import PostgresStore
 from continuum.runtime.store.postgres.notify import Listener
 from continuum.runtime.store.postgres.runs import _queries as runs_sql
@@ -331,3 +332,27 @@ def test_child_finishing_while_the_parent_suspends_wakes_it(pg_store: PostgresSt
 
     assert _suspend_against(pg_store, finish, plead, f"child:{child.run_id}")
     assert claimable(pg_store, parent.run_id)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("activity", "W", "W.run", 7, "s1"),
+        ("activity", "W", "W.run", "7", "s1"),
+        ("activity", "W", "W.run", 7.5, "s1"),
+        ("a", "b", "c"),
+        ("activity", 1, "W.run", 7, "s1"),
+        None,
+    ],
+)
+def test_load_events_gives_back_the_command_as_written(
+    pg_store: PostgresStore, command: tuple | None
+) -> None:
+    """Commands come back from their columns; any shape the runtime never writes, whole."""
+    run = start(pg_store)
+    lease = claim_one(pg_store, run.run_id)
+    with pg_store.step(lease) as step:
+        step.append(NewEvent(1, "side_effect", command, '{"value": 1}'))
+    [loaded] = pg_store.load_events(run.run_id)
+    assert loaded.command == command
+    assert [type(part) for part in loaded.command or ()] == [type(part) for part in command or ()]

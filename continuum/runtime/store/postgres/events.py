@@ -17,7 +17,8 @@ from .runs import refusal
 _PLAIN_COMMAND = sql.SQL(
     "(jsonb_array_length(command) = 5 AND jsonb_typeof(command -> 0) = 'string' "
     "AND jsonb_typeof(command -> 1) = 'string' AND jsonb_typeof(command -> 2) = 'string' "
-    "AND jsonb_typeof(command -> 4) = 'string' AND (command ->> 3) ~ '^-?[0-9]{1,9}$')"
+    "AND jsonb_typeof(command -> 4) = 'string' AND jsonb_typeof(command -> 3) = 'number' "
+    "AND (command ->> 3) ~ '^-?[0-9]{1,9}$')"
 )
 
 
