@@ -18,15 +18,19 @@ from typing import TYPE_CHECKING, Any
 from .cache import ResultCache
 from .config import Config, load_config
 from .diagnostics import CODES, ChainHop, Diagnostic, Severity
-from .discovery import iter_python_files, worth_parsing
+from .discovery import iter_python_files
+from .discovery import prefilter as marker_prefilter
 from .project import ProjectIndex, SourceFiles, content_hash, display_path
-from .resolve import Settings
 from .selection import Selection
-from .summary import FileSummary, Suppression
-from .suppressions import matching
 
 if TYPE_CHECKING:
     from .reach import Project, RawDiagnostic
+    from .resolve import Settings
+    from .summary import FileSummary, Suppression
+
+# Kept out of the imports above on purpose: a warm run answered from the cache never
+# needs summaries, suppression matching or the resolution tables, and importing them
+# was a visible share of its time.
 
 #: Below this many files to summarize, worker processes cost more than they save.
 PARALLEL_THRESHOLD = 8
@@ -66,7 +70,8 @@ class FileResult:
     used: tuple[tuple[str, int, str], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        """The cache payload; empty fields are left out, so a clean file's is ``{}``."""
+        data = {
             "diagnostics": [_diag_to_json(d) for d in self.diagnostics],
             "workflows": list(self.workflows),
             "suppressions": [
@@ -74,18 +79,28 @@ class FileResult:
             ],
             "used": [list(u) for u in self.used],
         }
+        return {key: value for key, value in data.items() if value}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> FileResult:
+        """The inverse of `to_json` (raises KeyError/TypeError/ValueError on a bad payload)."""
+        if not data:
+            return _CLEAN
+        from .summary import Suppression
+
         return cls(
-            diagnostics=tuple(_diag_from_json(d) for d in data["diagnostics"]),
-            workflows=tuple(data["workflows"]),
+            diagnostics=tuple(_diag_from_json(d) for d in data.get("diagnostics", ())),
+            workflows=tuple(data.get("workflows", ())),
             suppressions=tuple(
                 (p, Suppression(line, tuple(codes), own, kind))
-                for p, line, codes, own, kind in data["suppressions"]
+                for p, line, codes, own, kind in data.get("suppressions", ())
             ),
-            used=tuple((p, line, code) for p, line, code in data["used"]),
+            used=tuple((p, line, code) for p, line, code in data.get("used", ())),
         )
+
+
+#: The result of a file that reports nothing and names no workflow (most files).
+_CLEAN = FileResult()
 
 
 def _diag_to_json(d: Diagnostic) -> dict[str, Any]:
@@ -136,17 +151,28 @@ class _Run:
         self.config = config
         self.strict = strict
         self.jobs = config.jobs if jobs is None else jobs
-        self.settings = Settings.from_config(config)
+        self._settings: Settings | None = None
         self.index = ProjectIndex(files)
         self.selection = Selection(config, strict)
         self.use_cache = use_cache
         self.cache: ResultCache | None = None
         self.parsed = 0
         self._hashes: dict[Path, str | None] = {}
+        #: The same by ``str(path)``: cache entries name closure files as strings.
+        self._hashes_by_name: dict[str, str | None] = {}
         #: Summaries and absolute paths by display path.
         self._by_path: dict[str, FileSummary] = {}
         self._abs: dict[str, Path] = {}
         self._project: Project | None = None
+
+    @property
+    def settings(self) -> Settings:
+        """The resolution settings, built on first use (a warm run never needs them)."""
+        if self._settings is None:
+            from .resolve import Settings
+
+            self._settings = Settings.from_config(self.config)
+        return self._settings
 
     @property
     def project(self) -> Project:
@@ -164,9 +190,9 @@ class _Run:
         try:
             data = self.files.read_bytes(path)
         except OSError:
-            self._hashes[path] = None
+            self._hashes[path] = self._hashes_by_name[str(path)] = None
             return None
-        self._hashes[path] = content_hash(data)
+        self._hashes[path] = self._hashes_by_name[str(path)] = content_hash(data)
         return data
 
     def hash_of(self, path: Path) -> str | None:
@@ -174,6 +200,12 @@ class _Run:
         if path not in self._hashes:
             self.read(path)
         return self._hashes[path]
+
+    def hash_of_name(self, name: str) -> str | None:
+        """`hash_of` for a path given as a string, without building a `Path` when known."""
+        if name in self._hashes_by_name:
+            return self._hashes_by_name[name]
+        return self.hash_of(Path(name))
 
     def _summarize(self, path: Path, data: bytes) -> FileSummary:
         summary = self._cached_summary(path)
@@ -230,7 +262,9 @@ class _Run:
             if self.files.memory is None
             else [self.config.root / s for s in self.config.src]
         )
-        self.index.add_roots(self.index.module_for_path(p)[1] for p in paths)
+        # A file's import root depends on its directory only: one lookup per directory.
+        by_directory = {p.parent: p for p in paths}
+        self.index.add_roots(self.index.module_for_path(p)[1] for p in by_directory.values())
         cache = None
         if self.use_cache and self.files.memory is None:
             # Results hold paths relative to the working directory and depend on the roots.
@@ -256,14 +290,20 @@ class _Run:
             results.extend(self._check_batch(pending, cache))
             pending = []
         while pending:
-            admitted = [(p, d) for p, d in pending if worth_parsing(d, markers)]
+            worth = marker_prefilter(tuple(markers))
+            admitted: list[tuple[Path, bytes]] = []
+            rest: list[tuple[Path, bytes]] = []
+            for item in pending:
+                (admitted if worth(item[1]) else rest).append(item)
             if not admitted:
                 break
-            pending = [(p, d) for p, d in pending if not worth_parsing(d, markers)]
+            pending = rest
             batch = self._check_batch(admitted, cache)
             results.extend(batch)
             names = {w.rpartition(":")[2].rpartition(".")[2] for r in batch for w in r.workflows}
             markers = [n.encode() for n in sorted(names)]
+        if cache is not None:
+            cache.flush()
         return self._merge(results, len(paths))
 
     def _check_batch(
@@ -272,9 +312,9 @@ class _Run:
         results: list[FileResult] = []
         misses: list[tuple[Path, bytes]] = []
         for path, data in items:
-            payload = cache.load(path, self._hashes[path] or "", self.hash_of) if cache else None
-            if payload is not None:
-                results.append(FileResult.from_json(payload))
+            cached = self._cached_result(cache, path) if cache else None
+            if cached is not None:
+                results.append(cached)
             else:
                 misses.append((path, data))
         self._summarize_all(misses)
@@ -290,6 +330,15 @@ class _Run:
                 )
                 cache.store(path, summary.content_hash, closure, result.to_json())
         return results
+
+    def _cached_result(self, cache: ResultCache, path: Path) -> FileResult | None:
+        payload = cache.load(path, self._hashes[path] or "", self.hash_of_name)
+        if payload is None:
+            return None
+        try:
+            return FileResult.from_json(payload)
+        except (KeyError, TypeError, ValueError):  # a damaged entry is a miss
+            return None
 
     def _summarize_all(self, items: list[tuple[Path, bytes]]) -> None:
         todo: list[tuple[Path, bytes]] = []
@@ -372,6 +421,8 @@ class _Run:
         summary = self._by_path.get(path)
         if summary is None:
             return None
+        from .suppressions import matching
+
         sup = matching(summary.suppressions, code, pos)
         if sup is None:
             return None

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
+from functools import cache
 from pathlib import Path
 
 from .config import DEFAULT_EXCLUDE, Config
@@ -17,16 +19,35 @@ PREFILTER = b"continuum"
 
 
 def _matches(rel: str, name: str, patterns: Iterable[str]) -> bool:
+    name_re, rel_re, dir_re = _compiled(tuple(patterns))
+    return bool(name_re.match(name) or rel_re.match(rel) or dir_re.match(rel + "/"))
+
+
+@cache
+def _compiled(
+    patterns: tuple[str, ...],
+) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """The patterns as three alternations: one regex each instead of one fnmatch per pattern.
+
+    The rules: a pattern matches a component's name or its root-relative path; ``dir/**``
+    also matches ``dir`` itself, and ``a/**/b`` matches at any depth (tested on ``rel/``).
+    """
+    names: list[str] = []
+    rels: list[str] = []
+    dirs: list[str] = []
     for pattern in patterns:
         pattern = pattern.rstrip("/")
-        if fnmatch.fnmatchcase(name, pattern) or fnmatch.fnmatchcase(rel, pattern):
-            return True
-        # "dir/**" also excludes "dir" itself and "a/**/b" matches at any depth.
-        if pattern.endswith("/**") and (
-            fnmatch.fnmatchcase(rel, pattern[:-3]) or fnmatch.fnmatchcase(rel + "/", pattern[:-2])
-        ):
-            return True
-    return False
+        names.append(fnmatch.translate(pattern))
+        rels.append(fnmatch.translate(pattern))
+        if pattern.endswith("/**"):
+            rels.append(fnmatch.translate(pattern[:-3]))
+            dirs.append(fnmatch.translate(pattern[:-2]))
+    never = r"(?!)"
+    return (
+        re.compile("|".join(names) or never),
+        re.compile("|".join(rels) or never),
+        re.compile("|".join(dirs) or never),
+    )
 
 
 def is_excluded(path: Path, config: Config, *, exempt: int = 0) -> bool:
@@ -90,8 +111,12 @@ def iter_python_files(
             candidates = _walk(path, below, exempt)
         else:
             continue
+        walked = path.is_dir()
         for candidate in candidates:
-            if candidate not in seen and not is_excluded(candidate, below, exempt=exempt):
+            if candidate in seen:
+                continue
+            # Walked files were tested (and their directories pruned) by `_walk` already.
+            if walked or not is_excluded(candidate, below, exempt=exempt):
                 seen.add(candidate)
                 found.append(candidate)
     yield from sorted(found)
@@ -115,14 +140,33 @@ def _without_patterns_excluding(path: Path, config: Config) -> Config:
 
 
 def _walk(top: Path, config: Config, exempt: int) -> Iterator[Path]:
+    """``.py`` files below ``top``, excluded directories pruned, excluded files dropped.
+
+    Every directory is tested when it is entered, so a file only needs its own name and
+    path tested (not each of its directories again), and without ``resolve()``: the
+    walk starts from a resolved path and does not follow directory symlinks.
+    """
+    patterns = (*DEFAULT_EXCLUDE, *config.exclude, *config.extend_exclude)
+    root = str(config.root)
     for dirpath, dirnames, filenames in os.walk(top):
         directory = Path(dirpath)
         dirnames[:] = sorted(
             d for d in dirnames if not is_excluded(directory / d, config, exempt=exempt)
         )
+        rel_dir = os.path.relpath(dirpath, root).replace(os.sep, "/") if dirpath != root else ""
+        outside = rel_dir.startswith("..")
         for name in sorted(filenames):
-            if name.endswith(".py"):
-                yield directory / name
+            if not name.endswith(".py"):
+                continue
+            path = directory / name
+            if outside:
+                # Outside the root, the components tested are the absolute path's.
+                if not is_excluded(path, config, exempt=exempt):
+                    yield path
+                continue
+            rel = f"{rel_dir}/{name}" if rel_dir else name
+            if rel.count("/") + 1 <= exempt or not _matches(rel, name, patterns):
+                yield path
 
 
 def worth_parsing(data: bytes, markers: Iterable[bytes] = (PREFILTER,)) -> bool:
@@ -131,4 +175,32 @@ def worth_parsing(data: bytes, markers: Iterable[bytes] = (PREFILTER,)) -> bool:
     >>> worth_parsing(b"from continuum import Workflow"), worth_parsing(b"import os")
     (True, False)
     """
-    return any(m in data for m in markers) and GENERATED_MARKER not in data[:2048]
+    return prefilter(tuple(markers))(data)
+
+
+class _Prefilter:
+    """`worth_parsing` for a fixed marker set: one regex search per file.
+
+    Testing hundreds of markers (workflow class names, in the later prefilter rounds)
+    with ``in`` one by one cost more than everything else in a warm run.
+    """
+
+    __slots__ = ("_search",)
+
+    def __init__(self, markers: tuple[bytes, ...]) -> None:
+        if b"" in markers:  # the empty marker is in every file, as with ``in``
+            self._search = re.compile(b"").search
+            return
+        alternatives = b"|".join(re.escape(m) for m in sorted(set(markers)))
+        self._search = re.compile(alternatives).search if alternatives else None
+
+    def __call__(self, data: bytes) -> bool:
+        if self._search is None or self._search(data) is None:
+            return False
+        return GENERATED_MARKER not in data[:2048]
+
+
+@cache
+def prefilter(markers: tuple[bytes, ...]) -> _Prefilter:
+    """A reusable `worth_parsing` for ``markers`` (a tuple, so that it can be memoized)."""
+    return _Prefilter(markers)

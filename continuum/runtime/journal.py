@@ -109,7 +109,9 @@ class Cursor:
 
     def peek(self) -> Event | None:
         """The next recorded event, or None at the live tail."""
-        return None if self.at_tail else self._events[self._index]
+        # Called several times per replayed effect: no property call, one comparison.
+        index = self._index
+        return self._events[index] if index < len(self._events) else None
 
     def advance(self) -> Event:
         """Consume and return the next recorded event."""

@@ -133,9 +133,14 @@ def run_activity(
 ) -> Any:
     """The `activity()` effect (see the module docstring)."""
     name = qualified_name(fn)
+    cmd = ctx.command(kind, command, name)
+    ctx.enter()
+    recorded = _replay_completed(ctx, cmd, name)
+    if recorded is not _NOT_RECORDED:
+        return recorded
     undo = None if compensate is None or compensate is NOT_DECLARED else compensate
     call = _Call(
-        command=ctx.command(kind, command, name),
+        command=cmd,
         name=name,
         fn=fn,
         args=tuple(args),
@@ -147,13 +152,33 @@ def run_activity(
         compensate=None if undo is None else qualified_name(undo),
         idempotency_key=idempotency_key,
     )
-    ctx.enter()
     state = _replay(ctx, call)
     if not state.done:
         _live(ctx, call, state)
     if state.error is not None:
         raise state.error
     return state.value
+
+
+#: `_replay_completed` found no plain recorded result at this position.
+_NOT_RECORDED: Any = object()
+
+
+def _replay_completed(ctx: RunContext, command: CommandId, name: str) -> Any:
+    """The hot replay path: one ``activity_completed`` event, consumed and decoded.
+
+    Anything else at this position (failed attempts, a queued task, a compensation
+    to remember, drift, the live tail) returns `_NOT_RECORDED` without consuming
+    anything, and `_replay` handles it in full.
+    """
+    event = ctx.cursor.peek()
+    if event is None or event.kind != ACTIVITY_COMPLETED or event.command != command:
+        return _NOT_RECORDED
+    fields = load_payload(event.payload)
+    if fields.get("compensate") or fields.get("activity") not in (None, name):
+        return _NOT_RECORDED
+    ctx.cursor.advance()
+    return user_value(fields.get("result"))
 
 
 def _replay(ctx: RunContext, call: _Call) -> _Replayed:

@@ -72,6 +72,29 @@ def derive_command(kind: str, workflow: str, source: str) -> CommandId:
     return CommandId(kind, workflow, function, frame.f_lineno or 0, _shape(kind, source))
 
 
+#: Effect implementations resolved on first use (their modules import this one).
+_LAZY: dict[str, Callable[..., Any]] = {}
+
+#: Generated code passes the same constant tuple at a call site on every replay: its
+#: `CommandId` is built once. Bounded, since a process may load many versions.
+_COMMANDS: dict[Any, CommandId] = {}
+_COMMANDS_MAX = 65_536
+
+
+def _coerced(given: Any) -> CommandId:
+    """`CommandId.coerce`, memoized for hashable identities."""
+    if type(given) is CommandId:
+        return given
+    try:
+        return _COMMANDS[given]
+    except (KeyError, TypeError):
+        pass
+    command = CommandId.coerce(given)
+    if isinstance(given, tuple) and len(_COMMANDS) < _COMMANDS_MAX:
+        _COMMANDS[given] = command
+    return command
+
+
 @dataclass(slots=True)
 class StepWriter:
     """Appends live events inside one fenced step; `RunContext.step` hands it out."""
@@ -158,7 +181,7 @@ class RunContext:
     def command(self, kind: str, given: Any, source: str) -> CommandId:
         """The call's identity: the generated ``_command=`` or one derived from the caller."""
         if given is not None:
-            return CommandId.coerce(given)
+            return _coerced(given)
         return derive_command(kind, self.workflow, source)
 
     def enter(self) -> None:
@@ -282,8 +305,12 @@ class RunContext:
     def activity(
         self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], **options: Any
     ) -> Any:
-        from ._activities import run_activity
+        # The most frequent effect: its module is looked up once, not imported per call.
+        run_activity = _LAZY.get("run_activity")
+        if run_activity is None:
+            from ._activities import run_activity
 
+            _LAZY["run_activity"] = run_activity
         return run_activity(self, fn, args, kwargs, **options)
 
     def compensate(self, ref: Any, *, command: Any = None) -> None:

@@ -11,7 +11,15 @@ from psycopg import sql
 from continuum.runtime.store.postgres import PostgresStore, shipped
 from continuum.runtime.store.postgres.migrate import migrate, status
 
-TABLES = {"runs", "events", "tasks", "signals", "workflow_versions", "schema_migrations", "snapshots"}
+TABLES = {
+    "runs",
+    "events",
+    "tasks",
+    "signals",
+    "workflow_versions",
+    "schema_migrations",
+    "snapshots",
+}
 TABLES |= {"schedules"}  # 0003_operations
 
 

@@ -341,7 +341,7 @@ def test_child_finishing_while_the_parent_suspends_wakes_it(pg_store: PostgresSt
         ("activity", "W", "W.run", "7", "s1"),
         ("activity", "W", "W.run", 7.5, "s1"),
         ("a", "b", "c"),
-        ("activity", 1, "W.run", 7, "s1"),
+        ("a", "b", "c", 1, "d", "e"),
         None,
     ],
 )
