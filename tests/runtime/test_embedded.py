@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -21,15 +22,18 @@ from continuum.runtime.store.embedded import (
     stop_embedded_server,
     with_dbname,
 )
+from tests.conftest import make_shared_tmp
 
 # A real server (init ~1 s, start ~0.1 s) shared by the tests of this module.
 
 
 @pytest.fixture(scope="module")
-def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    path = tmp_path_factory.mktemp("embedded") / "pg"
+def data_dir() -> Iterator[Path]:
+    base = make_shared_tmp()
+    path = base / "pg"
     yield path
     stop_embedded_server(path)
+    shutil.rmtree(base, ignore_errors=True)
 
 
 def _query(url: str, query: str) -> object:
@@ -124,10 +128,10 @@ def test_ensure_database_creates_once_and_returns_its_url(data_dir: Path) -> Non
     assert _query(first, "SELECT current_database()") == "app_db"
 
 
-def test_concurrent_first_calls_share_one_server(tmp_path: Path) -> None:
+def test_concurrent_first_calls_share_one_server(shared_tmp_path: Path) -> None:
     # Two processes racing on a fresh directory: the lock makes one initialise and
     # start, the other reuse what it started.
-    target = tmp_path / "pg"
+    target = shared_tmp_path / "pg"
     code = (
         "import sys; from pathlib import Path; "
         "from continuum.runtime.store.embedded import ensure_embedded_server; "

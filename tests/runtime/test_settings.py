@@ -107,10 +107,10 @@ def test_valid_schema_names_pass(good: str) -> None:
 
 
 @pytest.fixture
-def bare_project(tmp_path: Path) -> Iterator[Path]:
-    (tmp_path / "pyproject.toml").write_text('[project]\nname = "bare"\n')
-    yield tmp_path
-    stop_embedded_server(tmp_path / ".continuum" / "pg")
+def bare_project(shared_tmp_path: Path) -> Iterator[Path]:
+    (shared_tmp_path / "pyproject.toml").write_text('[project]\nname = "bare"\n')
+    yield shared_tmp_path
+    stop_embedded_server(shared_tmp_path / ".continuum" / "pg")
 
 
 def test_with_nothing_configured_the_embedded_server_is_used(bare_project: Path) -> None:
