@@ -86,15 +86,18 @@ class FileResult:
         """The inverse of `to_json` (raises KeyError/TypeError/ValueError on a bad payload)."""
         if not data:
             return _CLEAN
-        from .summary import Suppression
+        comments: tuple[tuple[str, Suppression], ...] = ()
+        if data.get("suppressions"):
+            from .summary import Suppression
 
+            comments = tuple(
+                (p, Suppression(line, tuple(codes), own, kind))
+                for p, line, codes, own, kind in data["suppressions"]
+            )
         return cls(
             diagnostics=tuple(_diag_from_json(d) for d in data.get("diagnostics", ())),
             workflows=tuple(data.get("workflows", ())),
-            suppressions=tuple(
-                (p, Suppression(line, tuple(codes), own, kind))
-                for p, line, codes, own, kind in data.get("suppressions", ())
-            ),
+            suppressions=comments,
             used=tuple((p, line, code) for p, line, code in data.get("used", ())),
         )
 

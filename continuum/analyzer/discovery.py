@@ -7,7 +7,7 @@ import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
-from functools import cache
+from functools import lru_cache
 from pathlib import Path
 
 from .config import DEFAULT_EXCLUDE, Config
@@ -23,7 +23,7 @@ def _matches(rel: str, name: str, patterns: Iterable[str]) -> bool:
     return bool(name_re.match(name) or rel_re.match(rel) or dir_re.match(rel + "/"))
 
 
-@cache
+@lru_cache(maxsize=64)
 def _compiled(
     patterns: tuple[str, ...],
 ) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
@@ -102,16 +102,21 @@ def iter_python_files(
         if not force_exclude:
             exempt = _depth(path, config)
             below = _without_patterns_excluding(path, config)
+        walked = False
         if path.is_file():
             if path.suffix in {".py", ".pyi"} or raw in paths:
                 candidates: Iterable[Path] = [path]
             else:
                 candidates = []
         elif path.is_dir():
+            # `_walk` tests what lies below ``path``; ``path`` and its directories (all
+            # exempt unless ``force_exclude``) are tested here, once.
+            if is_excluded(path, below, exempt=exempt):
+                continue
             candidates = _walk(path, below, exempt)
+            walked = True
         else:
             continue
-        walked = path.is_dir()
         for candidate in candidates:
             if candidate in seen:
                 continue
@@ -200,7 +205,7 @@ class _Prefilter:
         return GENERATED_MARKER not in data[:2048]
 
 
-@cache
+@lru_cache(maxsize=64)
 def prefilter(markers: tuple[bytes, ...]) -> _Prefilter:
     """A reusable `worth_parsing` for ``markers`` (a tuple, so that it can be memoized)."""
     return _Prefilter(markers)

@@ -119,6 +119,12 @@ class Worker:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._handles: dict[str, LeaseHandle] = {}
+        # A store whose wait skips `finished` notifications and never misses one that
+        # arrived since the last wait (Postgres) lets the loop wait right after a claim
+        # instead of claiming again; with any other store it claims until nothing is due.
+        self._claimable_wait: Callable[[float], None] | None = getattr(
+            store, "wait_for_claimable", None
+        )
         #: Items still executing when the drain gave up (their threads are abandoned).
         self.abandoned = 0
         # Housekeeping (schedules, retention, pruning): see continuum.runtime.schedules
@@ -158,6 +164,10 @@ class Worker:
         """Stop claiming, drain running items, release what is still running."""
         self._stop.set()
         self._slot_free.set()
+        # The claim loop may be in a (long) fallback-poll wait: end it now.
+        wake = getattr(self.store, "wake_waiters", None)
+        if wake is not None:
+            wake()
         if wait and self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join()
 
@@ -174,9 +184,10 @@ class Worker:
 
     def _tick(self) -> None:
         claimed = 0
+        saturated = False
         self._housekeeping()
         try:
-            claimed = self._claim()
+            claimed, saturated = self._claim()
         except StoreError as err:
             logger.warning("claim failed: %s; retrying", err)
             self._stop.wait(min(self.options.poll_interval, 1.0))
@@ -193,7 +204,11 @@ class Worker:
             self._slot_free.wait(self.options.poll_interval)
             self._slot_free.clear()
         elif claimed == 0:
-            self.store.wait_for_work(self.options.poll_interval)
+            (self._claimable_wait or self.store.wait_for_work)(self.options.poll_interval)
+        elif self._claimable_wait is not None and not saturated:
+            # Everything due was claimed; a notification since the last wait (a run
+            # started meanwhile) makes this return at once, so nothing is missed.
+            self._claimable_wait(self.options.poll_interval)
 
     def _housekeeping(self) -> None:
         """Fire due schedules and prune a batch; failures are logged, never fatal."""
@@ -205,8 +220,10 @@ class Worker:
         except StoreError as err:
             logger.warning("housekeeping failed: %s; retrying later", err)
 
-    def _claim(self) -> int:
+    def _claim(self) -> tuple[int, bool]:
+        """Claim runs, then tasks; returns (items claimed, whether a claim hit its limit)."""
         claimed = 0
+        saturated = False
         free = self._free()
         if free > 0 and self.registry.current:
             runs = self.store.claim_runs(
@@ -219,6 +236,7 @@ class Worker:
             for run, lease in runs:
                 self._submit(self._execute_run, run, lease)
             claimed += len(runs)
+            saturated = len(runs) >= free
         free = self._free()
         if free > 0 and self.options.queues:
             tasks = self.store.claim_tasks(
@@ -230,7 +248,8 @@ class Worker:
             for task in tasks:
                 self._submit(self._execute_task, task)
             claimed += len(tasks)
-        return claimed
+            saturated = saturated or len(tasks) >= free
+        return claimed, saturated
 
     def _submit(self, fn: Callable[..., Any], *args: Any) -> None:
         with self._lock:

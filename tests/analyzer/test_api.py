@@ -6,9 +6,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from continuum.analyzer.api import CheckReport, check_paths, check_source
 from continuum.analyzer.config import Config, load_config
 from continuum.analyzer.diagnostics import Diagnostic, Severity
+from continuum.analyzer.discovery import iter_python_files, worth_parsing
 from continuum.analyzer.rule import workflow
 
 REPO = Path(__file__).resolve().parents[2]
@@ -120,3 +124,111 @@ def test_importing_the_api_does_not_load_libcst() -> None:
     code = "import sys, continuum.analyzer.api; print('libcst' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_a_warm_run_imports_neither_libcst_nor_the_analysis_modules(make_tree) -> None:
+    """Answered from the cache, a run needs no parser, summaries or resolution tables."""
+    make_tree(
+        {
+            "app/__init__.py": "",
+            "app/flow.py": (
+                "import time\nfrom continuum import Workflow\n\n\n"
+                "class F(Workflow):\n    def run(self):\n"
+                "        return time.time()\n"
+            ),
+        }
+    )
+    code = (
+        "import sys\nfrom continuum.analyzer.api import check_paths\n"
+        "r = check_paths(['app'])\n"
+        "print(r.files_parsed, len(r.workflows), [d.code for d in r.diagnostics])\n"
+        "heavy = ('libcst', 'continuum.analyzer.summary', 'continuum.analyzer.resolve',"
+        " 'continuum.analyzer.reach', 'continuum.analyzer.suppressions')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    run = [sys.executable, "-c", code]
+    cold = subprocess.run(run, capture_output=True, text=True, check=True).stdout.splitlines()
+    assert cold[0] == "1 1 ['CN101']"
+    warm = subprocess.run(run, capture_output=True, text=True, check=True).stdout.splitlines()
+    # The workflow's result carries a diagnostic: decoding it stays light too.
+    assert warm == ["0 1 ['CN101']", "[]"]
+
+
+# -- discovery and prefilter fast paths, against the straightforward definitions ----------
+_POOL = ["*.py", "gen", "gen/**", "a/**/deep", "b", "a/b", "**/x.py", "*_test.py", "a/*"]
+_TREE = [
+    "a/one.py",
+    "a/b/two.py",
+    "a/b/deep/three.py",
+    "a/deep/four.py",
+    "b/five.py",
+    "gen/six.py",
+    "gen/sub/seven.py",
+    "c/x.py",
+    "c/y_test.py",
+    "top.py",
+]
+
+
+def _reference_excluded(path: Path, config: Config, exempt: int) -> bool:
+    """Test every component of ``path`` with plain fnmatch (the rules of docs/analyzer.md)."""
+    import fnmatch
+
+    from continuum.analyzer.config import DEFAULT_EXCLUDE
+
+    patterns = (*DEFAULT_EXCLUDE, *config.exclude)
+    parts = path.relative_to(config.root).parts
+    for i in range(exempt + 1, len(parts) + 1):
+        rel, name = "/".join(parts[:i]), parts[i - 1]
+        for p in (p.rstrip("/") for p in patterns):
+            if fnmatch.fnmatchcase(name, p) or fnmatch.fnmatchcase(rel, p):
+                return True
+            if p.endswith("/**") and (
+                fnmatch.fnmatchcase(rel, p[:-3]) or fnmatch.fnmatchcase(rel + "/", p[:-2])
+            ):
+                return True
+    return False
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    exclude=st.lists(st.sampled_from(_POOL), max_size=3, unique=True),
+    named=st.sampled_from([".", "a", "a/b", "gen", "c", "a/b/deep"]),
+    force=st.booleans(),
+)
+def test_discovery_matches_testing_every_component(tmp_path, exclude, named, force) -> None:
+    root = tmp_path / "tree"
+    for rel in _TREE:
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).touch()
+    config = Config(root=root.resolve(), exclude=tuple(exclude))
+    top = (config.root / named).resolve()
+    if force:
+        # --force-exclude: the named directory and its parents are tested like the rest.
+        exempt, below = 0, config
+    else:
+        # Patterns that exclude the named path itself are lifted below it, and the named
+        # path's own components are exempt (docs/analyzer.md).
+        exempt = len(Path(named).parts) if named != "." else 0
+        lifted = tuple(
+            p
+            for p in exclude
+            if not _reference_excluded(top, Config(root=config.root, exclude=(p,)), 0)
+        )
+        below = Config(root=config.root, exclude=lifted)
+    expected = sorted(p for p in top.rglob("*.py") if not _reference_excluded(p, below, exempt))
+    found = list(iter_python_files([str(top)], config, force_exclude=force))
+    assert found == expected
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    data=st.text("contiumFlowXY_ \n@generated", max_size=60).map(str.encode)
+    | st.binary(max_size=40),
+    markers=st.lists(st.text("contiumFlowXY_", max_size=6).map(str.encode), max_size=4),
+)
+def test_the_prefilter_is_a_substring_test(data: bytes, markers: list[bytes]) -> None:
+    expected = any(m in data for m in markers) and b"@generated" not in data[:2048]
+    assert worth_parsing(data, markers) is expected

@@ -116,7 +116,7 @@ class CountingStore:
 
     def __getattr__(self, name):
         target = getattr(self._store, name)
-        if name == "wait_for_work" or not callable(target):
+        if name in ("wait_for_work", "wait_for_claimable", "wake_waiters") or not callable(target):
             return target
 
         def counted(*args, **kwargs):

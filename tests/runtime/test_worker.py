@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from pathlib import Path
 
@@ -95,6 +96,17 @@ def test_idle_worker_makes_at_most_one_query_per_second(pg_store):
         "fire_schedules",
         "next_schedule_due",
     }
+
+
+def test_stop_ends_a_long_fallback_poll_at_once(pg_store):
+    """An idle worker sleeping out a long poll interval stops without sleeping it out."""
+    worker = Worker(pg_store, Registry.from_classes(*ALL_FLOWS), WorkerOptions(poll_interval=600))
+    worker.start()
+    pg_store.wait_for_work(0.3)  # the worker is in its wait by now
+    stopper = threading.Thread(target=worker.stop, daemon=True)
+    stopper.start()
+    stopper.join(60)
+    assert not stopper.is_alive()
 
 
 def test_long_queued_task_keeps_its_lease(pg_store, tmp_path: Path):

@@ -198,6 +198,33 @@ def test_listener_ignores_other_schemas_and_remembers_timers() -> None:
     assert listener._wakes(f"mine|timer|r3|{time.time() - 1:.6f}")  # already due
 
 
+def _until(condition) -> None:
+    deadline = time.monotonic() + 30
+    while not condition():
+        assert time.monotonic() < deadline, "no notification arrived"
+        time.sleep(0.01)
+
+
+def test_claim_loop_wait_skips_finished_but_keeps_what_came_before(
+    pg_store: PostgresStore,
+) -> None:
+    """A run's `finished` wakes result waiters, not the claim loop; a start is never lost."""
+    run = start(pg_store)
+    lease = claim_one(pg_store, run.run_id)
+    pg_store.wait_for_claimable(0)  # starts the listener; marks everything so far seen
+    listener = pg_store._listener
+    everything, claimable = listener._generation, listener._claimable
+    pg_store.finish(lease, status="completed", result="1")
+    _until(lambda: listener._generation > everything)
+    assert listener._claimable == claimable  # the claim loop's wait goes on
+    start(pg_store)  # announced before the claim loop waits again
+    _until(lambda: listener._claimable > claimable)
+    waiter = threading.Thread(target=pg_store.wait_for_claimable, args=(600,), daemon=True)
+    waiter.start()
+    waiter.join(30)
+    assert not waiter.is_alive()  # returned on the start that came before it
+
+
 def test_waiters_in_several_threads_all_wake(pg_store: PostgresStore) -> None:
     pg_store.wait_for_work(0)
     woke = []

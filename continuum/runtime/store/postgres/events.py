@@ -23,9 +23,10 @@ _OTHER_SHAPE = sql.SQL(
 
 
 @cache
-def _queries(schema: str) -> dict[str, sql.Composed]:
+def _queries(schema: str) -> dict[str, bytes]:
+    """Statements of this module for one schema, composed and encoded once."""
     events = sql.Identifier(schema, "events")
-    return {
+    queries = {
         "append": sql.SQL(
             "INSERT INTO {} (run_id, seq, kind, command, payload) VALUES (%s, %s, %s, %s, %s)"
         ).format(events),
@@ -49,6 +50,7 @@ def _queries(schema: str) -> dict[str, sql.Composed]:
             "WHERE run_id = %s AND seq > %s ORDER BY seq"
         ).format(events=events, other=_OTHER_SHAPE),
     }
+    return {key: query.as_bytes() for key, query in queries.items()}
 
 
 def _command(

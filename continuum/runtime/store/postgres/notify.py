@@ -43,6 +43,12 @@ def notify(
     conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, payload))
 
 
+def _kind(payload: str) -> str:
+    """The kind part of a notification payload (see `notify`)."""
+    parts = payload.split("|", 2)
+    return parts[1] if len(parts) > 1 else ""
+
+
 class Listener:
     """A background thread LISTENing on `CHANNEL` for one schema, and the waiters on it.
 
@@ -60,7 +66,8 @@ class Listener:
         self._url = url
         self._schema = schema
         self._cond = threading.Condition()
-        self._generation = 0
+        self._generation = 0  # every notification (and timer, and reconnect)
+        self._claimable = 0  # the same, less ``finished`` notifications
         self._seen = threading.local()  # .generation: what this thread last returned on
         self._timers: list[float] = []  # heap of epoch seconds of announced wake-ups
         self._conn: psycopg.Connection | None = None
@@ -68,18 +75,27 @@ class Listener:
         self._ready = threading.Event()
         self._closed = threading.Event()
 
-    def wait(self, timeout: float) -> None:
-        """Return on a new notification, a due announced timer, or after ``timeout`` s."""
+    def wait(self, timeout: float, *, claimable_only: bool = False) -> None:
+        """Return on a new notification, a due announced timer, or after ``timeout`` s.
+
+        With ``claimable_only`` a run's ``finished`` notification does not count: it
+        is news for a client awaiting a result, never work for a worker (a waiting
+        parent gets its own ``wake``).
+        """
         self._start()
         deadline = time.monotonic() + max(0.0, timeout)
+        attr = "claimable" if claimable_only else "generation"
         with self._cond:
-            seen = getattr(self._seen, "generation", 0)
-            while self._generation == seen and not self._closed.is_set():
+            seen = getattr(self._seen, attr, 0)
+            while self._counter(claimable_only) == seen and not self._closed.is_set():
                 remaining = self._remaining(deadline)
                 if remaining <= 0:
                     break
                 self._cond.wait(remaining)
-            self._seen.generation = self._generation
+            setattr(self._seen, attr, self._counter(claimable_only))
+
+    def _counter(self, claimable_only: bool) -> int:
+        return self._claimable if claimable_only else self._generation
 
     def _start(self) -> None:
         """Start the listening thread once; wait (briefly) until it is LISTENing."""
@@ -108,8 +124,10 @@ class Listener:
             remaining = min(remaining, self._timers[0] + _TIMER_SLACK - now)
         return max(0.0, remaining)
 
-    def _bump(self) -> None:
+    def _bump(self, *, claimable: bool = True) -> None:
         self._generation += 1
+        if claimable:
+            self._claimable += 1
         self._cond.notify_all()
 
     def _wakes(self, payload: str) -> bool:
@@ -150,7 +168,7 @@ class Listener:
                     for note in conn.notifies(timeout=_CLOSE_CHECK):
                         with self._cond:
                             if self._wakes(note.payload):
-                                self._bump()
+                                self._bump(claimable=_kind(note.payload) != "finished")
                             else:  # a newly announced timer may move waiters' deadlines
                                 self._cond.notify_all()
             except psycopg.Error as exc:
@@ -172,6 +190,11 @@ class Listener:
         if conn is not None:
             with contextlib.suppress(psycopg.Error):
                 conn.close()
+
+    def interrupt(self) -> None:
+        """Wake every waiter now, as a notification would (a stopping worker)."""
+        with self._cond:
+            self._bump()
 
     def close(self) -> None:
         """Wake every waiter and stop the listening thread, without waiting for it.

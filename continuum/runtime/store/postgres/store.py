@@ -266,6 +266,17 @@ class PostgresStore(PostgresOperations):
         """
         self._listener.wait(timeout)
 
+    def wait_for_claimable(self, timeout: float) -> None:
+        """`wait_for_work` for a worker's claim loop: runs' ``finished`` notifications
+        do not wake it. A notification that arrived since this thread's previous wait
+        returns at once, so a worker may wait right after a claim without missing one.
+        """
+        self._listener.wait(timeout, claimable_only=True)
+
+    def wake_waiters(self) -> None:
+        """End every current `wait_for_work` / `wait_for_claimable` at once."""
+        self._listener.interrupt()
+
     def close(self) -> None:
         """Close the pool and the LISTEN connection."""
         self._listener.close()
