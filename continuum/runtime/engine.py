@@ -124,18 +124,23 @@ def load_history(store: Store, run: RunRecord) -> tuple[list[Event], int]:
     Returns (events, seq the snapshot covers or 0). An unreadable or foreign snapshot
     is logged and the full journal read instead.
     """
-    snapshot = store.load_snapshot(run.run_id)
-    if snapshot is not None:
-        try:
-            packed = unpack(snapshot, run_id=run.run_id, version_hash=run.version_hash)
-        except SnapshotFormatError as err:
-            logger.warning("%s", err)
-            packed = None
-        if packed is not None:
-            return packed + store.load_events(run.run_id, after_seq=snapshot.through_seq), (
-                snapshot.through_seq
-            )
-    return store.load_events(run.run_id), 0
+    combined = getattr(store, "load_history", None)  # one round trip where offered
+    if combined is not None:
+        snapshot, after = combined(run.run_id)
+    else:
+        snapshot, after = store.load_snapshot(run.run_id), None
+    if snapshot is None:
+        return (after if after is not None else store.load_events(run.run_id)), 0
+    try:
+        packed = unpack(snapshot, run_id=run.run_id, version_hash=run.version_hash)
+    except SnapshotFormatError as err:
+        logger.warning("%s", err)
+        packed = None
+    if packed is None:
+        return store.load_events(run.run_id), 0
+    if after is None:
+        after = store.load_events(run.run_id, after_seq=snapshot.through_seq)
+    return packed + after, snapshot.through_seq
 
 
 def _maybe_snapshot(ctx: RunContext, threshold: int, packed_through: int) -> None:

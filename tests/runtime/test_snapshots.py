@@ -59,6 +59,18 @@ class ReadCounter:
         self.rows.append(len(events))
         return events
 
+    @property
+    def load_history(self):
+        """Postgres reads the snapshot and the rows after it in one call: count those."""
+        combined = self._store.load_history  # AttributeError for stores without it
+
+        def load_history(run_id):
+            snapshot, events = combined(run_id)
+            self.rows.append(len(events))
+            return snapshot, events
+
+        return load_history
+
 
 def test_resume_reads_a_bounded_number_of_event_rows(store):
     counter = ReadCounter(store)

@@ -13,7 +13,7 @@ import pytest
 from psycopg import sql
 
 from continuum.runtime.errors import LeaseLostError, StoreError
-from continuum.runtime.store.base import NewEvent
+from continuum.runtime.store.base import NewEvent, Snapshot
 from continuum.runtime.store.postgres import PostgresStore
 from continuum.runtime.store.postgres.notify import Listener
 from continuum.runtime.store.postgres.runs import _queries as runs_sql
@@ -383,3 +383,19 @@ def test_load_events_gives_back_the_command_as_written(
     [loaded] = pg_store.load_events(run.run_id)
     assert loaded.command == command
     assert [type(part) for part in loaded.command or ()] == [type(part) for part in command or ()]
+
+
+def test_load_history_is_the_snapshot_and_the_rows_after_it(pg_store: PostgresStore) -> None:
+    run = start(pg_store)
+    lease = claim_one(pg_store, run.run_id)
+    assert pg_store.load_history(run.run_id) == (None, [])
+    for seq in (1, 2, 3):
+        with pg_store.step(lease) as step:
+            step.append(event(seq))
+    snapshot_less = pg_store.load_history(run.run_id)
+    assert snapshot_less == (None, pg_store.load_events(run.run_id))
+    with pg_store.step(lease) as step:
+        step.save_snapshot(Snapshot(run.run_id, 2, 1, "{}"))
+    snapshot, after = pg_store.load_history(run.run_id)
+    assert snapshot == Snapshot(run.run_id, 2, 1, "{}")
+    assert after == pg_store.load_events(run.run_id, after_seq=2) and [e.seq for e in after] == [3]

@@ -8,9 +8,11 @@ from typing import Any
 
 import psycopg
 from psycopg import sql
+from psycopg.rows import class_row
 from psycopg.types.json import Jsonb
 
-from ..base import Event, Lease, NewEvent
+from ..base import Event, Lease, NewEvent, Snapshot
+from . import snapshots
 from .pool import Database
 from .runs import refusal
 
@@ -49,6 +51,14 @@ def _queries(schema: str) -> dict[str, bytes]:
             "command ->> 4, payload, created_at, CASE WHEN {other} THEN command END FROM {events} "
             "WHERE run_id = %s AND seq > %s ORDER BY seq"
         ).format(events=events, other=_OTHER_SHAPE),
+        # The journal after the run's snapshot (all of it without one): sent with the
+        # snapshot read in one pipeline, so a claimed run's history costs one round trip.
+        "load_after_snapshot": sql.SQL(
+            "SELECT seq, kind, command ->> 0, command ->> 1, command ->> 2, command ->> 3, "
+            "command ->> 4, payload, created_at, CASE WHEN {other} THEN command END FROM {events} "
+            "WHERE run_id = %s AND seq > COALESCE("
+            "(SELECT through_seq FROM {snapshots} WHERE run_id = %s), 0) ORDER BY seq"
+        ).format(events=events, other=_OTHER_SHAPE, snapshots=sql.Identifier(schema, "snapshots")),
     }
     return {key: query.as_bytes() for key, query in queries.items()}
 
@@ -110,10 +120,27 @@ def load_events(db: Database, run_id: str, *, after_seq: int = 0) -> list[Event]
     query = _queries(db.schema)["load"]
 
     def body(conn: psycopg.Connection) -> list[Event]:
-        rows = conn.execute(query, (run_id, after_seq)).fetchall()
-        return [
-            Event(run_id, seq, kind, _command(k, w, f, line, h, raw), payload, at)
-            for seq, kind, k, w, f, line, h, payload, at, raw in rows
-        ]
+        return _events(run_id, conn.execute(query, (run_id, after_seq)).fetchall())
 
     return db.run("load_events", body, read_only=True, single=True)
+
+
+def _events(run_id: str, rows: list[tuple[Any, ...]]) -> list[Event]:
+    return [
+        Event(run_id, seq, kind, _command(k, w, f, line, h, raw), payload, at)
+        for seq, kind, k, w, f, line, h, payload, at, raw in rows
+    ]
+
+
+def load_history(db: Database, run_id: str) -> tuple[Snapshot | None, list[Event]]:
+    """The run's snapshot and the journal after it (all of it without one), one round trip."""
+    snapshot_query = snapshots.load_query(db.schema)
+    events_query = _queries(db.schema)["load_after_snapshot"]
+
+    def body(conn: psycopg.Connection) -> tuple[Snapshot | None, list[Event]]:
+        with conn.pipeline():
+            snap = conn.cursor(row_factory=class_row(Snapshot)).execute(snapshot_query, (run_id,))
+            rows = conn.cursor().execute(events_query, (run_id, run_id))
+        return snap.fetchone(), _events(run_id, rows.fetchall())
+
+    return db.run("load_history", body, read_only=True, single=True)

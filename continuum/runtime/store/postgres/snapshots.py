@@ -40,6 +40,11 @@ def save(schema: str, conn: psycopg.Connection, snapshot: Snapshot) -> None:
     )
 
 
+def load_query(schema: str) -> sql.Composed:
+    """The statement `load` sends (also pipelined by `events.load_history`)."""
+    return _queries(schema)["load"]
+
+
 def load(db: Database, run_id: str) -> Snapshot | None:
     """The run's snapshot, or None."""
     query = _queries(db.schema)["load"]

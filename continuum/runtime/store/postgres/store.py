@@ -193,6 +193,10 @@ class PostgresStore(PostgresOperations):
         """The run's journal after ``after_seq``, in order."""
         return events.load_events(self._db, run_id, after_seq=after_seq)
 
+    def load_history(self, run_id: str) -> tuple[Snapshot | None, list[Event]]:
+        """`load_snapshot` and the events after it (`load_events`) in one round trip."""
+        return events.load_history(self._db, run_id)
+
     def load_snapshot(self, run_id: str) -> Snapshot | None:
         """The run's latest snapshot, or None."""
         return snapshots.load(self._db, run_id)
