@@ -223,6 +223,7 @@ def _tagged_str(text: str) -> Any:
 def _enc_datetime(value: datetime) -> Any:
     out: dict[str, Any] = {TAG: "datetime", "v": value.isoformat()}
     _add_zone(out, value.tzinfo)
+    _add_sub_second_offset(out, value.utcoffset())
     if value.fold:
         out["fold"] = 1
     return out
@@ -233,9 +234,23 @@ def _enc_time(value: time) -> Any:
         # A named zone has no offset without a date, so there is nothing exact to store.
         raise _Unencodable(value, "a time of day can only carry a fixed-offset timezone")
     out: dict[str, Any] = {TAG: "time", "v": value.isoformat()}
+    _add_sub_second_offset(out, value.utcoffset())
     if value.fold:
         out["fold"] = 1
     return out
+
+
+def _add_sub_second_offset(out: dict[str, Any], offset: timedelta | None) -> None:
+    # Python 3.11's fromisoformat reads "+00:00:00.000001" back as UTC, so an offset
+    # with a sub-second part is also stored exactly, in microseconds.
+    if offset is not None and offset.microseconds:
+        out["off_us"] = offset // timedelta(microseconds=1)
+
+
+def _fixed_offset(value: Any, obj: dict[str, Any]) -> Any:
+    if "off_us" not in obj:
+        return value
+    return value.replace(tzinfo=timezone(timedelta(microseconds=obj["off_us"])))
 
 
 def _add_zone(out: dict[str, Any], zone: tzinfo | None) -> None:
@@ -389,7 +404,7 @@ def _revive_str(obj: dict[str, Any]) -> str:
 
 
 def _revive_datetime(obj: dict[str, Any]) -> datetime:
-    value = datetime.fromisoformat(obj["v"])
+    value = _fixed_offset(datetime.fromisoformat(obj["v"]), obj)
     zone = obj.get("tz")
     if zone is not None:
         try:
@@ -403,7 +418,7 @@ def _revive_datetime(obj: dict[str, Any]) -> datetime:
 
 
 def _revive_time(obj: dict[str, Any]) -> time:
-    value = time.fromisoformat(obj["v"])
+    value = _fixed_offset(time.fromisoformat(obj["v"]), obj)
     return value.replace(fold=1) if obj.get("fold") else value
 
 

@@ -423,3 +423,17 @@ def test_module_docstring_examples() -> None:
     import doctest
 
     assert doctest.testmod(codec).failed == 0
+
+
+@pytest.mark.parametrize(
+    "offset",
+    [timedelta(microseconds=1), -timedelta(microseconds=7), timedelta(seconds=1, microseconds=5)],
+)
+def test_sub_second_utc_offsets_round_trip(offset: timedelta) -> None:
+    # Python 3.11 parses "+00:00:00.000001" back as UTC; the codec must not.
+    zone = timezone(offset)
+    moment = datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=zone)
+    clock = time(3, 4, 5, tzinfo=zone)
+    assert decode(encode(moment)).utcoffset() == offset
+    assert decode(encode(clock)).utcoffset() == offset
+    assert decode(encode(moment)) == moment
