@@ -50,7 +50,10 @@ database_url_option = click.option(
     help="Postgres URL (default: CONTINUUM_DATABASE_URL, [tool.continuum], embedded server).",
 )
 schema_option = click.option(
-    "--schema", metavar="NAME", help="Schema holding Continuum's tables (default: continuum)."
+    "--schema",
+    metavar="NAME",
+    help="Schema holding Continuum's tables (default: CONTINUUM_SCHEMA, [tool.continuum], "
+    "else continuum).",
 )
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 

@@ -1,9 +1,11 @@
 """Rendering generated modules through the jinja2 templates in ``templates/``.
 
 This module owns the `jinja2.Environment` (StrictUndefined, trailing newline kept,
-no autoescape: the output is Python, and every value placed into it goes through
-the `py` filter, which only accepts plain literals). Each rendered module is parsed
-before it is returned, so a broken template fails the build, not a worker.
+no autoescape: the output is Python). Values placed into code go through the `py`
+filter, which only accepts plain literals; the few placed into comments and docstrings
+(the source path, module and workflow names) are validated identifiers or paths, and the
+rendered docstrings are checked to be intact. Each rendered module is parsed before it is
+returned, so a broken template fails the build, not a worker.
 """
 
 from __future__ import annotations
@@ -139,13 +141,21 @@ def render_version(module: VersionModule) -> str:
     text = _render(
         "version_module.py.j2",
         {
-            "source": module.source,
+            "source": _comment_safe(module.source),
             "version_hash": module.version_hash,
             "digest": digest(body),
             "body": body,
         },
     )
     return _parsed(text, f"module for {module.workflow}")
+
+
+def _comment_safe(text: str) -> str:
+    """``text`` for a ``#`` comment line; a line break (or any control character) could end
+    the comment and put the rest of the text into code, so such text is refused."""
+    if not text.isprintable():
+        raise CodegenError(f"refusing to write {text!r} into a generated comment")
+    return text
 
 
 def _docstring_intact(body: str, workflow: str) -> None:
@@ -192,7 +202,8 @@ def render_helper(module: HelperModule) -> str:
     )
     _docstring_intact(body, module.workflow)
     text = _render(
-        "helper_module.py.j2", {"source": module.source, "digest": digest(body), "body": body}
+        "helper_module.py.j2",
+        {"source": _comment_safe(module.source), "digest": digest(body), "body": body},
     )
     return _parsed(text, f"helpers of {module.source_module}")
 

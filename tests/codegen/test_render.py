@@ -93,6 +93,13 @@ def test_future_names_are_validated() -> None:
         render_version(module(future=("annotations\nimport os",)))
 
 
+@pytest.mark.parametrize("source", ["app/x\nimport os; os.system('id')\n.py", "app/\rx.py"])
+def test_a_source_path_cannot_break_out_of_the_header_comment(source: str) -> None:
+    # File names may contain line breaks; one in the "# source:" line would start code.
+    with pytest.raises(CodegenError, match="comment"):
+        render_version(module(source=source))
+
+
 def test_registry_is_sorted_and_parses() -> None:
     text = render_registry(
         [("h1", RegistryRow("a.b:C", "pkg._continuum.a.b.V_h1", "C"))], [("a.b:C", "h1")]
