@@ -19,11 +19,12 @@ from typing import TypeVar
 
 from ..analyzer.config import Config, load_config
 from ..analyzer.diagnostics import Diagnostic, Severity
+from ..analyzer.project import display_path
 from .closure import find_workflow_classes
 from .discovery import admit, markers_for, read_all
 from .errors import CodegenError
 from .freeze import freeze_version
-from .project import Project, import_root, module_name, read_module
+from .project import Project, locate, read_module
 from .registry import (
     OutputDir,
     default_output,
@@ -140,12 +141,6 @@ def fix_command(paths: Sequence[str | Path], out: Path | None) -> str:
     return " ".join(parts)
 
 
-def display_path(path: Path) -> str:
-    """``path`` relative to the working directory when below it, else absolute."""
-    cwd = Path.cwd()
-    return str(path.relative_to(cwd)) if path.is_relative_to(cwd) else str(path)
-
-
 def _quote(text: str) -> str:
     return shlex.quote(text)
 
@@ -205,10 +200,10 @@ def _output_override(config: Config, out: Path | None) -> OutputDir | None:
 
 
 def _plan_file(plan: _Plan, path: Path) -> None:
-    root = import_root(path)
-    # One project per import root: helper modules are parsed once per build.
-    project = plan.projects.setdefault(root, Project(root))
-    if not _importable(path, root):
+    try:
+        # Named as the analyzer names it, so its findings are matched to this workflow.
+        name, root = locate(path, plan.config.resolved_src())
+    except CodegenError:
         # Scripts and notebooks exported as .py cannot hold a workflow a worker could
         # import; they only matter when they (appear to) define one.
         if _mentions_workflow_class(path):
@@ -221,13 +216,14 @@ def _plan_file(plan: _Plan, path: Path) -> None:
                 )
             )
         return
+    # One project per import root: helper modules are parsed once per build.
+    project = plan.projects.setdefault(root, Project(root))
     try:
-        source = read_module(path, root)
-        classes = find_workflow_classes(
-            project, source, extra_bases=_dotted_bases(plan.config.workflow_bases)
-        )
+        source = read_module(path, root, name=name)
+        bases = _dotted_bases(plan.config.workflow_bases)
+        classes = find_workflow_classes(project, source, extra_bases=bases)
         for class_name in classes:
-            version = plan_version(project, source, class_name)
+            version = plan_version(project, source, class_name, extra_bases=bases)
             out = plan.out or default_output(root, source.name)
             plan.versions.append((version, project, out))
     except CodegenError as exc:
@@ -268,14 +264,6 @@ def _refuse_duplicate_names(plan: _Plan) -> None:
             )
         )
     plan.versions = [entry for entry in plan.versions if entry[0].workflow not in clashes]
-
-
-def _importable(path: Path, root: Path) -> bool:
-    try:
-        module_name(path, root)
-    except CodegenError:
-        return False
-    return True
 
 
 def _mentions_workflow_class(path: Path) -> bool:
@@ -341,13 +329,18 @@ def _belongs_to(diagnostic: Diagnostic, version: WorkflowVersion, config: Config
     workflow's file that belongs to no workflow (module level) stops all of its
     workflows.
     """
-    if diagnostic.workflow:
-        defined_at = f"{version.source.name}:{version.class_name}"
-        return diagnostic.workflow in (defined_at, version.workflow)
     path = Path(diagnostic.path)
     # The analyzer reports paths relative to the working directory (or its root).
     candidates = [path] if path.is_absolute() else [Path.cwd() / path, config.root / path]
-    return any(c.resolve() == version.source.path for c in candidates)
+    in_file = any(c.resolve() == version.source.path for c in candidates)
+    if diagnostic.workflow:
+        defined_at = f"{version.source.name}:{version.class_name}"
+        if diagnostic.workflow in (defined_at, version.workflow):
+            return True
+        # Names agree by construction (both come from the analyzer's `ProjectIndex`);
+        # the file and class still identify the workflow should they ever drift apart.
+        return in_file and diagnostic.workflow.rpartition(":")[2] == version.class_name
+    return in_file
 
 
 def _process_output(plan: _Plan, out: OutputDir) -> None:

@@ -13,31 +13,15 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
+from ..analyzer.denylist import EFFECTS
 from .project import ModuleSource
 
 BindingKind = Literal["import", "future", "function", "class", "assign", "compound"]
 
-#: Effect functions of the public API, by the name they are exported under → command kind.
-#: ``sleep`` is an alias of ``timer`` and journals the same command.
-EFFECT_KINDS: dict[str, str] = {
-    "activity": "activity",
-    "await_signal": "await_signal",
-    "timer": "timer",
-    "sleep": "timer",
-    "start_child": "start_child",
-    "await_child": "await_child",
-    "run_child": "run_child",
-    "continue_as_new": "continue_as_new",
-    "compensate": "compensate",
-    "compensate_all": "compensate_all",
-    "patched": "patched",
-    "now": "now",
-    "today": "today",
-    "uuid4": "uuid4",
-    "random": "random",
-    "side_effect": "side_effect",
-    "set_attributes": "set_attributes",
-}
+#: Effect functions of the public API (the analyzer's `EFFECTS`), by the name they are
+#: exported under → command kind. ``sleep`` is an alias of ``timer`` and journals the
+#: same command; every other effect journals a command of its own name.
+EFFECT_KINDS: dict[str, str] = {name: name for name in sorted(EFFECTS)} | {"sleep": "timer"}
 
 #: Modules that export the effect functions (the public package and its internals).
 EFFECT_MODULES = frozenset(

@@ -17,12 +17,10 @@ import builtins
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from ..analyzer.denylist import WORKFLOW_BASES
 from .bindings import Binding, ModuleTable, dotted_chain, references
 from .errors import CodegenError
 from .project import ModuleSource, Project
-
-#: Qualified names of the workflow base class.
-WORKFLOW_BASES = frozenset({"continuum.Workflow", "continuum.runtime.workflow.Workflow"})
 
 #: Binding kinds whose statements are copied into the generated module.
 _COPIED_KINDS = frozenset({"function", "assign", "compound"})
@@ -119,12 +117,19 @@ def find_workflow_classes(
     return [
         name
         for name in dict.fromkeys(names)
-        if any(base in markers for base in _bases(tables, source.name, name, set()))
+        if _marked(_bases(tables, source.name, name, set()), markers)
     ]
 
 
-def _is_workflow(tables: ModuleTables, module: str, name: str, seen: set[tuple[str, str]]) -> bool:
-    return any(base in WORKFLOW_BASES for base in _bases(tables, module, name, seen))
+def _is_workflow(tables: ModuleTables, module: str, name: str, markers: frozenset[str]) -> bool:
+    return _marked(_bases(tables, module, name, set()), markers)
+
+
+def _marked(bases: Iterable[str], markers: Iterable[str]) -> bool:
+    """Whether one of ``bases`` is a marker; project classes (``"module:name"``) match the
+    dotted spelling the ``workflow-bases`` setting uses."""
+    found = set(markers)
+    return any(base.replace(":", ".") in found for base in bases)
 
 
 def _bases(tables: ModuleTables, module: str, name: str, seen: set[tuple[str, str]]) -> list[str]:
@@ -163,9 +168,14 @@ def _bases(tables: ModuleTables, module: str, name: str, seen: set[tuple[str, st
     return found
 
 
-def workflow_closure(project: Project, source: ModuleSource, class_name: str) -> Closure:
+def workflow_closure(
+    project: Project, source: ModuleSource, class_name: str, *, extra_bases: Iterable[str] = ()
+) -> Closure:
     """Compute the hashed closure and the frozen set of workflow ``class_name``.
 
+    ``extra_bases`` are the configured ``workflow-bases`` (as for
+    `find_workflow_classes`): a referenced class built on one is another workflow,
+    named in the hash but not entered (it is versioned on its own).
     Raises `CodegenError` when ``class_name`` is not a top-level class of ``source``.
     """
     project.add(source)
@@ -173,7 +183,8 @@ def workflow_closure(project: Project, source: ModuleSource, class_name: str) ->
     table = tables.get(source.name)
     if table is None or not any(b.kind == "class" for b in table.bindings.get(class_name, ())):
         raise CodegenError(f"no top-level class {class_name!r}", path=str(source.path))
-    entries = _hashed_entries(tables, source.name, class_name)
+    markers = WORKFLOW_BASES | frozenset(extra_bases)
+    entries = _hashed_entries(tables, source.name, class_name, markers)
     frozen, imports = frozen_set(table, [class_name], root_class=class_name)
     return Closure(
         module=source,
@@ -185,7 +196,9 @@ def workflow_closure(project: Project, source: ModuleSource, class_name: str) ->
     )
 
 
-def _hashed_entries(tables: ModuleTables, module: str, class_name: str) -> dict[str, ClosureEntry]:
+def _hashed_entries(
+    tables: ModuleTables, module: str, class_name: str, markers: frozenset[str]
+) -> dict[str, ClosureEntry]:
     entries: dict[str, ClosureEntry] = {}
     root_table = tables.get(module)
     if root_table is not None and root_table.future:
@@ -212,7 +225,7 @@ def _hashed_entries(tables: ModuleTables, module: str, class_name: str) -> dict[
         is_other_workflow = (
             (mod, name) != (module, class_name)
             and key not in ancestors
-            and _is_workflow(tables, mod, name, set())
+            and _is_workflow(tables, mod, name, markers)
         )
         if opaque or is_other_workflow:
             entries[key] = ClosureEntry(key, "opaque")

@@ -10,7 +10,7 @@ from typing import Any
 from ..analyzer.config import Config
 from .closure import find_workflow_classes
 from .errors import CodegenError
-from .project import Project, import_root, read_module
+from .project import Project, locate, read_module
 from .registry import OutputDir, default_output, explicit_output, read_current, scan_versions
 from .version import WorkflowVersion, plan_version
 
@@ -116,12 +116,13 @@ def inspect_workflow(
     candidates: list[tuple[WorkflowVersion, OutputDir]] = []
     known: list[str] = []
     for path in files:
-        root = import_root(path)
-        project = Project(root)
         try:
-            source = read_module(path, root)
-            for class_name in find_workflow_classes(project, source):
-                version = plan_version(project, source, class_name)
+            name_of, root = locate(path, config.resolved_src())
+            project = Project(root)
+            source = read_module(path, root, name=name_of)
+            bases = [b.replace(":", ".") for b in config.workflow_bases]
+            for class_name in find_workflow_classes(project, source, extra_bases=bases):
+                version = plan_version(project, source, class_name, extra_bases=bases)
                 known.append(version.workflow)
                 if _matches(version, name):
                     out_dir = _output(config, out, root, source.name)

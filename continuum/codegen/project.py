@@ -1,43 +1,72 @@
 """Where a workflow module lives: its import root, its dotted name, its project's modules.
 
-A *project* is every module under one import root. The root is found by walking up
-from a file while the directory holds an ``__init__.py``; the first directory without
-one is the root (``examples/shop/flows/orders.py`` → ``shop.flows.orders``, root
-``examples/``).
+A *project* is every module under one import root. Module names and roots come from
+the analyzer (`continuum.analyzer.project.ProjectIndex`), so both tools name a module
+alike: walk up from a file while the directory holds an ``__init__.py``; the first
+directory without one is the root (``examples/shop/flows/orders.py`` →
+``shop.flows.orders``, root ``examples/``); a loose module below a configured ``src``
+root is named relative to that root.
 """
 
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..analyzer.project import ProjectIndex, SourceFiles
 from .errors import CodegenError
 
 #: Packages that are never part of a user's project, even when they sit under its root.
 NEVER_PROJECT = frozenset({"continuum"})
 
 
-def import_root(path: Path) -> Path:
-    """The directory ``path`` (a ``.py`` file) is imported relative to.
+def locate(path: Path, src: Iterable[Path] = ()) -> tuple[str, Path]:
+    """``(dotted module name, import root)`` of ``path``, named exactly as the analyzer names it.
+
+    Delegates to the analyzer's `ProjectIndex.module_for_path` so that ``build`` and
+    ``check`` agree on every module name (a workflow's logical name, and which analyzer
+    findings belong to it). ``src`` are the configured resolution roots
+    (`Config.resolved_src`): a loose module below one (no ``__init__.py``) is named
+    relative to it, as a namespace package.
+
+    Raises `CodegenError` when a component of the name is not an identifier (such a file
+    cannot be imported, so it cannot hold a workflow a worker can load).
+
+    >>> locate(Path("/nonexistent/app/flows.py"), [Path("/nonexistent")])
+    ('app.flows', PosixPath('/nonexistent'))
+    """
+    path = path.resolve()
+    index = ProjectIndex(SourceFiles())
+    index.add_roots(src)
+    name, root = index.module_for_path(path)
+    if not name or not all(part.isidentifier() for part in name.split(".")):
+        raise CodegenError(f"{path} is not importable as a module under {root}", path=str(path))
+    return name, root
+
+
+def import_root(path: Path, src: Iterable[Path] = ()) -> Path:
+    """The directory ``path`` (a ``.py`` file) is imported relative to (see `locate`).
 
     >>> import_root(Path("/nonexistent/pkg/mod.py"))
     PosixPath('/nonexistent/pkg')
     """
-    directory = path.resolve().parent
-    while (directory / "__init__.py").is_file() and directory.parent != directory:
-        directory = directory.parent
-    return directory
-
-
-def module_name(path: Path, root: Path | None = None) -> str:
-    """The dotted module name of ``path`` relative to its import root.
-
-    Raises `CodegenError` when a path component is not an identifier (such a file
-    cannot be imported, so it cannot hold a workflow a worker can load).
-    """
     path = path.resolve()
-    root = (root or import_root(path)).resolve()
+    index = ProjectIndex(SourceFiles())
+    index.add_roots(src)
+    return index.module_for_path(path)[1]
+
+
+def module_name(path: Path, root: Path | None = None, src: Iterable[Path] = ()) -> str:
+    """The dotted module name of ``path``: relative to ``root`` when given, else see `locate`.
+
+    Raises `CodegenError` when a path component is not an identifier.
+    """
+    if root is None:
+        return locate(path, src)[0]
+    path = path.resolve()
+    root = root.resolve()
     parts = list(path.relative_to(root).with_suffix("").parts)
     if parts and parts[-1] == "__init__":
         parts.pop()
@@ -109,11 +138,14 @@ class Project:
         self._cache[source.name] = source
 
 
-def read_module(path: Path, root: Path | None = None) -> ModuleSource:
-    """Read and parse ``path`` as a module; raises `CodegenError` if it cannot be parsed."""
+def read_module(path: Path, root: Path | None = None, *, name: str = "") -> ModuleSource:
+    """Read and parse ``path`` as a module; raises `CodegenError` if it cannot be parsed.
+
+    ``name`` is its module name when already known (from `locate`); otherwise it is
+    derived from ``root`` (or from the path alone).
+    """
     path = path.resolve()
-    root = root or import_root(path)
-    name = module_name(path, root)
+    name = name or module_name(path, root)
     try:
         text = path.read_text(encoding="utf-8")
         tree = ast.parse(text, filename=str(path))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,12 +51,16 @@ class WorkflowVersion:
         return self.source.path.relative_to(self.root).as_posix()
 
 
-def plan_version(project: Project, source: ModuleSource, class_name: str) -> WorkflowVersion:
+def plan_version(
+    project: Project, source: ModuleSource, class_name: str, *, extra_bases: Iterable[str] = ()
+) -> WorkflowVersion:
     """Compute the closure, hash and options of workflow ``class_name`` in ``source``.
+
+    ``extra_bases`` are the configured ``workflow-bases`` (see `workflow_closure`).
 
     Raises `CodegenError` when the class keywords cannot be evaluated statically.
     """
-    closure = workflow_closure(project, source, class_name)
+    closure = workflow_closure(project, source, class_name, extra_bases=extra_bases)
     # The last definition of the name is the class the module ends up with.
     cls = [s for s in source.tree.body if isinstance(s, ast.ClassDef) and s.name == class_name][-1]
     options = workflow_options(ModuleTable.build(source), cls)

@@ -20,7 +20,16 @@ from typing import Any
 
 from .codec import decode, encode
 from .errors import ContinuumError, WorkflowFailedError
-from .store.base import COMPLETED, CONTINUED, TERMINAL, Event, NewRun, RunRecord, Store
+from .store.base import (
+    COMPLETED,
+    CONTINUED,
+    TERMINAL,
+    Event,
+    NewRun,
+    RunRecord,
+    Store,
+    successor_of,
+)
 from .store.operations import NewSchedule, ScheduleRecord
 
 
@@ -138,7 +147,8 @@ class Client:
 
         Idempotent on ``delivery_id``: a repeated delivery returns False and adds nothing;
         so does a signal to a finished run. A run that continued as new passes the
-        signal on to its successor.
+        signal on to its successor (which also refuses a delivery id the chain already
+        accepted). `ContinuumError` when a continued run names no successor.
         """
         data = encode(payload, what=f"the payload of signal {name!r}", root="payload")
         while True:
@@ -148,13 +158,14 @@ class Client:
             if run is None or run.status != CONTINUED:
                 return False
             # The run continued as new: the signal belongs to its successor.
-            run_id = json.loads(run.result or "{}").get("continued_as") or run_id
+            run_id = _successor(run)
 
     def cancel(self, run_id: str) -> bool:
         """Request cancellation; the run stops at its next effect. False if already finished.
 
         Cascades to the run's unfinished descendants. A run that continued as new passes
-        the request on to its successor (the chain's live run).
+        the request on to its successor (the chain's live run); `ContinuumError` when a
+        continued run names no successor.
         """
         while True:
             if self.store.request_cancel(run_id):
@@ -162,7 +173,7 @@ class Client:
             run = self.store.get_run(run_id)
             if run is None or run.status != CONTINUED:
                 return False
-            run_id = json.loads(run.result or "{}").get("continued_as") or run_id
+            run_id = _successor(run)
 
     # --- reading -----------------------------------------------------------------------
     def get_run(self, run_id: str) -> RunRecord | None:
@@ -304,7 +315,8 @@ class Client:
 
         A run that continued as new is followed to its successor. Raises
         `WorkflowFailedError` when it ended failed, cancelled or drifted,
-        `TimeoutError` after ``timeout`` seconds, `ContinuumError` for an unknown id.
+        `TimeoutError` after ``timeout`` seconds, `ContinuumError` for an unknown id or
+        a continued run whose result names no successor.
         """
         deadline = None if timeout is None else time.monotonic() + timeout
         delay = poll
@@ -314,7 +326,7 @@ class Client:
                 raise ContinuumError(f"no run with id {run_id!r}")
             if run.status == CONTINUED:
                 # Follow continue_as_new to the run that holds the final result.
-                run_id = json.loads(run.result or "{}").get("continued_as") or run_id
+                run_id = _successor(run)
                 continue
             if run.status in TERMINAL:
                 return self._outcome(run)
@@ -337,6 +349,20 @@ class Client:
             except ValueError:
                 error = run.error
         raise WorkflowFailedError(run.run_id, run.status, error)
+
+
+def _successor(run: RunRecord) -> str:
+    """The run a ``continued`` run handed on to; `ContinuumError` when its result names none.
+
+    Following the run itself instead would loop forever.
+    """
+    successor = successor_of(run.result)
+    if successor is None or successor == run.run_id:
+        raise ContinuumError(
+            f"run {run.run_id} continued as new but its result names no successor "
+            f"(result: {run.result!r})"
+        )
+    return successor
 
 
 def _json_attributes(attributes: Mapping[str, Any] | None) -> dict[str, Any] | None:

@@ -245,7 +245,9 @@ def _continue(ctx: RunContext, request: ContinueAsNew) -> Outcome:
     """Start the successor (idempotent on its derived id) and finish as ``continued``.
 
     The successor adopts the children this run started and did not see finish, so
-    cancelling the chain's live run still reaches them.
+    cancelling the chain's live run still reaches them. The finish names the successor
+    in its result; the store reads it there to hand on the signals this run did not
+    consume and a cancel request that arrived meanwhile (`Store.finish`).
     """
     if ctx.cursor.remaining:
         return _drift_at_end(ctx)

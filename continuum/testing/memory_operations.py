@@ -8,7 +8,7 @@ version registered, and pruning takes whole correlation groups.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -41,9 +41,10 @@ class _OperationsState:
 
 
 class MemoryOperations:
-    """Needs the store's ``_lock``, ``_runs``, ``now()``, ``create_run`` and ``_notify``."""
+    """Needs the store's ``_lock``, ``_runs``, ``_tokens``, ``now()``, ``create_run``, ``_notify``."""
 
     _lock: threading.RLock
+    _tokens: Iterator[int]
     _runs: dict[str, _Run]
     _tasks: dict[int, Any]
     now: Callable[[], datetime]
@@ -246,6 +247,10 @@ class MemoryOperations:
             if (run.events[-1].seq if run.events else 0) != last_seq:
                 return "progressed"
             run.record = replace(record, version_hash=to_hash, updated_at=self.now())
+            # An expired lease's worker may still be alive: a fresh token fences it out.
+            run.lease_owner = None
+            run.lease_expires_at = None
+            run.lease_token = next(self._tokens)
             stamps = {tuple(old): tuple(new) for old, new in (restamp or {}).items()}
             run.events = [
                 replace(e, command=stamps.get(tuple(e.command), e.command))

@@ -20,6 +20,7 @@ from typing import Any
 
 from continuum.runtime.errors import LeaseLostError, StoreError
 from continuum.runtime.store.base import (
+    CONTINUED,
     PENDING,
     RUNNING,
     SUSPENDED,
@@ -32,6 +33,7 @@ from continuum.runtime.store.base import (
     Signal,
     Snapshot,
     Task,
+    successor_of,
 )
 
 from .memory_operations import MemoryOperations
@@ -389,7 +391,37 @@ class InMemoryStore(MemoryOperations):
                 and parent.record.waiting_on == f"child:{run.record.run_id}"
             ):
                 self._update(parent, next_wakeup_at=now)
+            successor = successor_of(result) if status == CONTINUED else None
+            if successor is not None:
+                self._hand_on(run, successor)
             self._notify()
+
+    def _hand_on(self, run: _Run, successor_id: str) -> None:
+        """Give a continued run's mailbox and cancel request to its successor.
+
+        Signals keep their ids (so their FIFO order) and delivery ids; the successor
+        also learns every delivery id this run accepted, so a retried delivery is
+        refused there. A signal whose delivery id the successor already holds is a
+        duplicate and stays behind.
+        """
+        successor = self._runs.get(successor_id)
+        if successor is None:
+            return
+        moved = [
+            replace(signal, run_id=successor_id)
+            for signal in run.mailbox
+            if signal.delivery_id is None or signal.delivery_id not in successor.delivery_ids
+        ]
+        run.mailbox = []
+        successor.mailbox = sorted(successor.mailbox + moved, key=lambda s: s.signal_id)
+        successor.delivery_ids |= run.delivery_ids
+        waiting = successor.record.waiting_on or ""
+        if successor.record.status == SUSPENDED and any(
+            waiting == f"signal:{signal.name}" for signal in moved
+        ):
+            self._update(successor, next_wakeup_at=self.now())
+        if run.record.cancel_requested:
+            self.request_cancel(successor_id)  # the lock is re-entrant
 
     def release(self, lease: Lease) -> None:
         with self._lock:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from continuum import ContinuumError
+from continuum.runtime.store.base import CONTINUED
 from tests.runtime.app import flows
 
 
@@ -33,3 +36,26 @@ def test_list_runs_filters(client):
     assert [r.run_id for r in client.list_runs(attributes={"customer": "ada"})] == [a]
     assert len(client.list_runs(limit=2)) == 2
     assert {r.status for r in client.list_runs()} == {"pending"}
+
+
+@pytest.mark.parametrize("result", [None, "{}", '{"continued_as": ""}', "not json", "SELF"])
+def test_a_continued_run_naming_no_successor_raises_instead_of_looping(client, store, result):
+    # Hand-made: a run ended `continued` whose result names no (other) successor.
+    run_id = client.start(flows.Approval, {}, id="broken-chain")
+    [(_, lease)] = store.claim_runs(
+        owner="w",
+        current_versions={flows.Approval.__continuum_name__: "h"},
+        known_versions=(),
+        limit=1,
+        lease_seconds=30,
+    )
+    if result == "SELF":
+        result = json.dumps({"continued_as": run_id})
+    store.finish(lease, status=CONTINUED, result=result)
+    for call in (
+        lambda: client.result(run_id, timeout=1),
+        lambda: client.signal(run_id, "approve", True),
+        lambda: client.cancel(run_id),
+    ):
+        with pytest.raises(ContinuumError, match="run broken-chain continued as new but"):
+            call()

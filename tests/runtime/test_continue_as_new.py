@@ -44,3 +44,12 @@ def test_unawaited_children_are_adopted_and_cancel_reaches_them(client, drive, s
     drive(reg=REG)
     assert client.get_run(successor).status == CANCELLED
     assert client.get_run(orphan.run_id).status == CANCELLED
+
+
+def test_a_signal_the_old_run_never_took_reaches_the_successor(client, drive):
+    run_id = client.start(flows.Handoff, 0)
+    # Buffered at the first run, which continues without awaiting it; the successor does.
+    assert client.signal(run_id, "never", "early", delivery_id="d-1")
+    drive(reg=REG)
+    assert client.result(run_id, timeout=10) == "early"
+    assert len(chain(client, run_id)) == 2

@@ -13,6 +13,7 @@ transaction: its events, mailbox consumption, task and state changes commit toge
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -31,6 +32,20 @@ CANCELLED = "cancelled"
 DRIFTED = "drifted"  # replay drift: stopped, nothing guessed
 CONTINUED = "continued"  # completed by continue_as_new; result names the successor
 TERMINAL = frozenset({COMPLETED, FAILED, CANCELLED, DRIFTED, CONTINUED})
+
+
+def successor_of(result: str | None) -> str | None:
+    """The successor a ``continued`` run's result names (``{"continued_as": id}``), or None.
+
+    `Store.finish` reads it to hand the old run's mailbox and cancel request on; the
+    client reads it to follow a chain. A malformed result gives None, never an error.
+    """
+    try:
+        data = json.loads(result or "{}")
+    except ValueError:
+        return None
+    successor = data.get("continued_as") if isinstance(data, dict) else None
+    return successor if isinstance(successor, str) and successor else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,6 +276,12 @@ class Store(OperationsStore, Protocol):
 
         The parent is woken (next_wakeup_at = now) when it is suspended with
         ``waiting_on="child:<this run_id>"``.
+
+        Finishing ``continued`` (the result names the successor, see `successor_of`)
+        hands on, in the same transaction: the unconsumed signals move to the
+        successor in their order, keeping their delivery ids (the successor also
+        remembers every delivery id this run accepted, so a retried delivery is
+        refused there), and a cancel request flags the successor and its descendants.
         """
 
     def release(self, lease: Lease) -> None:

@@ -159,7 +159,9 @@ class OperationsStore(Protocol):
 
         In the same transaction, journal events recorded with a command identity that is
         a key of ``restamp`` get the mapped identity (the new code's, for call sites
-        that only moved), and the run's snapshot is dropped.
+        that only moved), and the run's snapshot is dropped. A moved run's lease is
+        cleared and its fencing token replaced: a worker whose lease merely expired
+        (slow, not dead) can no longer step, suspend or finish it.
 
         Returns ``"moved"``, or why not: ``"not_found"``, ``"terminal"``,
         ``"other_version"`` (not pinned to ``from_hash``), ``"leased"`` (a worker is

@@ -25,7 +25,7 @@ from psycopg.rows import class_row, dict_row
 from psycopg.types.json import Jsonb
 
 from ...errors import LeaseLostError, StoreError
-from ..base import TERMINAL, Lease, NewRun, RunRecord
+from ..base import CONTINUED, TERMINAL, Lease, NewRun, RunRecord, successor_of
 from .notify import CHANNEL, notify
 from .pool import Database, lease_lost
 
@@ -191,6 +191,28 @@ def _queries(schema: str) -> dict[str, bytes]:
                    (SELECT count(*) FROM (
                         SELECT pg_notify(%(channel)s, %(wake)s || run_id)
                         FROM woken WHERE woken) AS w)""",
+        # Finishing `continued` hands the mailbox on (see `finish`). The successor's row
+        # is locked first, so a signal sent to it directly waits for the hand-off.
+        "lock_successor": "SELECT cancel_requested FROM {runs} WHERE run_id = %s FOR UPDATE",
+        "was_cancelled": "SELECT cancel_requested FROM {runs} WHERE run_id = %s",
+        # Unconsumed signals move in place (their signal ids keep the FIFO order), and
+        # consumed ones carrying a delivery id move too, so the successor refuses a
+        # retried delivery its predecessor already took. A delivery id the successor
+        # already holds stays behind: it is a duplicate.
+        "handoff_signals": """
+            WITH moved AS (
+                UPDATE {signals} AS s SET run_id = %(successor)s
+                WHERE s.run_id = %(run_id)s
+                  AND (s.consumed_at IS NULL OR s.delivery_id IS NOT NULL)
+                  AND (s.delivery_id IS NULL OR NOT EXISTS (
+                        SELECT 1 FROM {signals} d
+                        WHERE d.run_id = %(successor)s AND d.delivery_id = s.delivery_id))
+                RETURNING s.name, s.consumed_at IS NULL AS pending
+            )
+            UPDATE {runs} SET next_wakeup_at = now()
+            WHERE run_id = %(successor)s AND status = 'suspended'
+              AND waiting_on IN (SELECT 'signal:' || name FROM moved WHERE pending)
+            RETURNING run_id""",
         "release": """
             UPDATE {runs} SET lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
             WHERE run_id = %s""",
@@ -463,7 +485,11 @@ def suspend(db: Database, lease: Lease, *, wake_at: datetime | None, waiting_on:
 def finish(
     db: Database, lease: Lease, *, status: str, result: str | None, error: str | None
 ) -> None:
-    """Fenced: terminal status, lease released, waiting parent woken, listeners told."""
+    """Fenced: terminal status, lease released, waiting parent woken, listeners told.
+
+    A run finishing `continued` hands its mailbox and cancel request on to the
+    successor its result names, in the same transaction (`_hand_on`).
+    """
     if status not in TERMINAL:
         raise StoreError("finish", "not_terminal", f"{status!r} is not a terminal status")
     q = _queries(db.schema)
@@ -485,7 +511,36 @@ def finish(
         if row is None or row[0] != 1:
             raise stale(conn, db.schema, lease, "finish")
 
-    db.run("finish", body, single=True)
+    successor = successor_of(result) if status == CONTINUED else None
+    if successor is None:
+        db.run("finish", body, single=True)
+        return
+
+    def continued(conn: psycopg.Connection) -> None:
+        body(conn)
+        _hand_on(conn, db.schema, lease.run_id, successor)
+
+    db.run("finish", continued)
+
+
+def _hand_on(conn: psycopg.Connection, schema: str, run_id: str, successor: str) -> None:
+    """Give a continued run's mailbox and cancel request to its successor (same transaction).
+
+    Without this, signals the old run never consumed would be dropped with it, and a
+    cancel that landed between creating the successor and this finish would flag only
+    the ended run.
+    """
+    q = _queries(schema)
+    if conn.execute(q["lock_successor"], (successor,)).fetchone() is None:
+        return  # no successor row (a hand-made result): nothing to hand on to
+    params = {"run_id": run_id, "successor": successor}
+    if conn.execute(q["handoff_signals"], params).fetchone() is not None:
+        notify(conn, schema, "signal", successor)
+    row = conn.execute(q["was_cancelled"], (run_id,)).fetchone()
+    if row is not None and row[0]:
+        cancel = {"run_id": successor, "terminal": _TERMINAL, "error": CANCELLED_TASK_ERROR}
+        for (flagged,) in conn.execute(q["cancel"], cancel).fetchall():
+            notify(conn, schema, "cancel", flagged)
 
 
 def release(db: Database, lease: Lease) -> None:

@@ -49,9 +49,14 @@ def repin_run(
                   COALESCE((SELECT max(e.seq) FROM {events} e WHERE e.run_id = r.run_id), 0)
            FROM {runs} r WHERE run_id = %s FOR UPDATE"""
     ).format(runs=runs, events=db.table("events"))
+    # A run whose lease merely expired may still have a slow worker writing to it; a
+    # fresh token fences that worker out, since fenced writes check owner and token,
+    # not expiry. The run stays claimable (no owner) under its new version.
     update = sql.SQL(
-        "UPDATE {} SET version_hash = %s, updated_at = now() WHERE run_id = %s"
-    ).format(runs)
+        """UPDATE {} SET version_hash = %s, lease_owner = NULL, lease_expires_at = NULL,
+                         lease_token = nextval({}), updated_at = now()
+           WHERE run_id = %s"""
+    ).format(runs, sql.Literal(db.table("lease_token_seq").as_string()))
     stamp = sql.SQL("UPDATE {} SET command = %s WHERE run_id = %s AND command = %s").format(
         db.table("events")
     )
