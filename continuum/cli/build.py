@@ -11,7 +11,7 @@ import json
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -20,7 +20,9 @@ from ..codegen.api import BuildReport, Status, display_path
 from ..codegen.api import build as build_versions
 from ..codegen.discovery import discover
 from ..codegen.errors import CodegenError
-from ..codegen.inventory import WorkflowInventory, inspect_workflow
+
+if TYPE_CHECKING:
+    from ..codegen.inventory import WorkflowInventory
 
 #: Exit status for usage and configuration errors.
 USAGE_ERROR = 2
@@ -148,6 +150,9 @@ def inspect(
     try:
         config = _load(paths)
         files = discover(list(paths) or ["."], config)
+        # Imported here: `build`, the frequent command, has no use for it.
+        from ..codegen.inventory import inspect_workflow
+
         inventory = inspect_workflow(workflow, files, config=config, out=out)
     except (ConfigError, CodegenError) as exc:
         click.echo(f"error: {exc}", err=True)

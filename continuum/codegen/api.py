@@ -23,10 +23,10 @@ from ..analyzer.project import display_path
 from .closure import find_workflow_classes
 from .discovery import admit, markers_for, read_all
 from .errors import CodegenError
-from .freeze import freeze_version
 from .project import Project, locate, read_module
 from .registry import (
     OutputDir,
+    VersionFile,
     default_output,
     explicit_output,
     imported_helpers,
@@ -35,7 +35,6 @@ from .registry import (
     scan_helpers,
     scan_versions,
 )
-from .render import render_package_init
 from .version import WorkflowVersion, plan_version
 from .writer import write_if_changed, write_new
 
@@ -348,11 +347,13 @@ def _process_output(plan: _Plan, out: OutputDir) -> None:
     mine = [(v, p) for v, p, o in plan.versions if o.path == out.path]
     for version, project in mine:
         _process_version(plan, out, version, project)
-    _check_edits(plan, out)
+    # Scanned once (each file read, hashed and parsed once) for both uses below.
+    versions = scan_versions(out)
+    _check_edits(plan, out, versions)
     current = read_current(out)
     for version, _ in mine:
         current[version.workflow] = version.version_hash
-    text = registry_text(scan_versions(out), current)
+    text = registry_text(versions, current)
     if plan.check:
         existing = (
             out.registry_path.read_text(encoding="utf-8") if out.registry_path.exists() else ""
@@ -386,6 +387,10 @@ def _process_version(
             )
         )
     elif status is Status.MISSING:
+        # Imported here: freezing needs libcst and jinja2, whose imports cost more than
+        # a whole warm build that has nothing to write.
+        from .freeze import freeze_version
+
         try:
             rendered = freeze_version(version, project, out)
         except CodegenError as exc:
@@ -425,7 +430,7 @@ def _process_version(
 
 def _ensure_packages(plan: _Plan, out: OutputDir, directory: Path) -> None:
     """``__init__.py`` in every directory between ``out`` and ``directory`` (not ``out``)."""
-    text = render_package_init()
+    text: str | None = None
     while directory != out.path:
         init = directory / "__init__.py"
         if plan.check:
@@ -434,12 +439,17 @@ def _ensure_packages(plan: _Plan, out: OutputDir, directory: Path) -> None:
                 plan.problems.append(
                     Problem(ProblemKind.PACKAGE, init, "missing package __init__.py", plan.command)
                 )
-        elif write_new(init, text):
-            plan.written.append(init)
+        elif not init.exists():
+            if text is None:
+                from .render import render_package_init  # jinja2: only when writing one
+
+                text = render_package_init()
+            if write_new(init, text):
+                plan.written.append(init)
         directory = directory.parent
 
 
-def _check_helpers(plan: _Plan, out: OutputDir) -> None:
+def _check_helpers(plan: _Plan, out: OutputDir, versions: list[VersionFile]) -> None:
     """Helper modules: intact, named after their content, and present where imported."""
     for found in scan_helpers(out):
         if not found.intact:
@@ -453,7 +463,7 @@ def _check_helpers(plan: _Plan, out: OutputDir) -> None:
                     "generated modules are never rewritten",
                 )
             )
-    for version_file, helper in imported_helpers(out):
+    for version_file, helper in imported_helpers(out, versions):
         plan.problems.append(
             Problem(
                 ProblemKind.MISSING,
@@ -465,9 +475,9 @@ def _check_helpers(plan: _Plan, out: OutputDir) -> None:
         )
 
 
-def _check_edits(plan: _Plan, out: OutputDir) -> None:
-    _check_helpers(plan, out)
-    for found in scan_versions(out):
+def _check_edits(plan: _Plan, out: OutputDir, versions: list[VersionFile]) -> None:
+    _check_helpers(plan, out, versions)
+    for found in versions:
         if found.intact and not found.well_named:
             plan.problems.append(
                 Problem(

@@ -81,6 +81,9 @@ class VersionFile:
     metadata: Mapping[str, Any]
     #: True when its header digest matches its content.
     intact: bool
+    #: Modules its top-level imports name (``None`` when it cannot be read as UTF-8
+    #: Python); kept from the one parse `scan_versions` makes, for `imported_helpers`.
+    imports: tuple[str, ...] | None = None
 
     @property
     def version_hash(self) -> str:
@@ -104,6 +107,10 @@ def read_metadata(text: str) -> dict[str, Any]:
         tree = ast.parse(text)
     except SyntaxError:
         return {}
+    return _metadata_of(tree)
+
+
+def _metadata_of(tree: ast.Module) -> dict[str, Any]:
     for stmt in tree.body:
         if (
             isinstance(stmt, ast.Assign)
@@ -119,17 +126,46 @@ def read_metadata(text: str) -> dict[str, Any]:
     return {}
 
 
+def _imported_modules(tree: ast.Module) -> tuple[str, ...]:
+    """The absolute modules named by the top-level imports of ``tree``."""
+    names: list[str] = []
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.append(node.module)
+    return tuple(names)
+
+
 def scan_versions(out: OutputDir) -> list[VersionFile]:
-    """Every ``V_*.py`` under ``out``, sorted by path."""
+    """Every ``V_*.py`` under ``out``, sorted by path; each file is read and parsed once."""
     if not out.path.is_dir():
         return []
     found = []
     for path in sorted(out.path.rglob("V_*.py")):
         text = path.read_text(encoding="utf-8", errors="replace")
+        try:
+            tree: ast.Module | None = ast.parse(text)
+        except SyntaxError:
+            tree = None
+        metadata = _metadata_of(tree) if tree is not None else {}
+        imports = _imported_modules(tree) if tree is not None and _is_utf8(path, text) else None
         found.append(
-            VersionFile(path, out.dotted(path), read_metadata(text), verify_digest(text) is True)
+            VersionFile(path, out.dotted(path), metadata, verify_digest(text) is True, imports)
         )
     return found
+
+
+def _is_utf8(path: Path, text: str) -> bool:
+    # A replacement character is either in the file or stands for undecodable bytes:
+    # only then is the (rare) strict read needed to tell which.
+    if "\ufffd" not in text:
+        return True
+    try:
+        path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,27 +189,22 @@ def scan_helpers(out: OutputDir) -> list[HelperFile]:
     return found
 
 
-def imported_helpers(out: OutputDir) -> list[tuple[Path, Path]]:
-    """``(version module, missing helper file)`` for each helper import that has no file."""
+def imported_helpers(
+    out: OutputDir, versions: list[VersionFile] | None = None
+) -> list[tuple[Path, Path]]:
+    """``(version module, missing helper file)`` for each helper import that has no file.
+
+    ``versions`` is `scan_versions` of ``out`` when the caller has it already.
+    """
     missing = []
     prefix = out.package + "."
-    for version in scan_versions(out):
-        try:
-            tree = ast.parse(version.path.read_text(encoding="utf-8"))
-        except (SyntaxError, UnicodeDecodeError):
-            continue
-        for node in tree.body:
-            names = []
-            if isinstance(node, ast.Import):
-                names = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-                names = [node.module]
-            for name in names:
-                if not name.startswith(prefix) or not name.rpartition(".")[2].startswith("H_"):
-                    continue
-                path = out.path.joinpath(*name[len(prefix) :].split(".")).with_suffix(".py")
-                if not path.is_file():
-                    missing.append((version.path, path))
+    for version in scan_versions(out) if versions is None else versions:
+        for name in version.imports or ():
+            if not name.startswith(prefix) or not name.rpartition(".")[2].startswith("H_"):
+                continue
+            path = out.path.joinpath(*name[len(prefix) :].split(".")).with_suffix(".py")
+            if not path.is_file():
+                missing.append((version.path, path))
     return missing
 
 

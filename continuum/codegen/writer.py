@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from pathlib import Path
 
 
 def _temp_copy(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
+    import tempfile  # only when writing: a check that writes nothing skips its import
+
     fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
         fh.write(text)

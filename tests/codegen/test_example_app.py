@@ -9,6 +9,8 @@ from pathlib import Path
 from continuum.analyzer.config import load_config
 from continuum.codegen.api import build
 
+from .conftest import copy_shop
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -45,3 +47,27 @@ def test_the_example_registry_resolves_every_current_version() -> None:
         "shop.flows.onboarding:OnboardingFlow",
         "shop.flows.orders:OrderFlow",
     ]
+
+
+def test_a_warm_check_of_an_unchanged_tree_does_not_import_the_renderers(tmp_path: Path) -> None:
+    # `build --check` runs in CI and pre-commit on every change: with nothing to render
+    # it must not pay for libcst (rewriting) or jinja2 (templates), whose imports cost
+    # more than the whole check.
+    copy_shop(ROOT / "examples" / "shop", tmp_path / "src")
+    cli = [sys.executable, "-m", "continuum"]
+    # Builds the modules and warms the analyzer's cache (a cold check parses with libcst).
+    subprocess.run([*cli, "build", "src/shop"], cwd=tmp_path, capture_output=True, check=True)
+    probe = (
+        "import sys\n"
+        "from continuum.cli import cli\n"
+        "try:\n"
+        "    cli(['build', '--check', 'src/shop'], prog_name='continuum')\n"
+        "except SystemExit as exc:\n"
+        "    code = exc.code\n"
+        "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('libcst', 'jinja2'))\n"
+        "print('RESULT', code, loaded[:3])\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, check=True
+    )
+    assert run.stdout.splitlines()[-1] == "RESULT 0 []", run.stdout + run.stderr
