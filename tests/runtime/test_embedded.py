@@ -111,13 +111,19 @@ def test_stop_then_ensure_restarts_with_the_data_kept(data_dir: Path) -> None:
 
 
 def test_a_killed_server_is_started_again(data_dir: Path) -> None:
-    ensure_embedded_server(data_dir)
+    # Self-contained: under xdist the tests of this module may run on different workers.
+    url = ensure_embedded_server(data_dir)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(
+            "DROP TABLE IF EXISTS survives; CREATE TABLE survives (v int);"
+            " INSERT INTO survives VALUES (11)"
+        )
     state = read_server_state(data_dir)
     assert state is not None
     os.kill(state.pid, signal.SIGKILL)
     _wait_gone(state.pid)
     url = ensure_embedded_server(data_dir)
-    assert _query(url, "SELECT v FROM kept") == 7
+    assert _query(url, "SELECT v FROM survives") == 11  # committed data survives the kill
 
 
 def test_ensure_database_creates_once_and_returns_its_url(data_dir: Path) -> None:
