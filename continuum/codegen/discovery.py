@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..analyzer.config import Config
-from ..analyzer.discovery import iter_python_files, worth_parsing
+from ..analyzer.discovery import iter_python_files, prefilter
 
 #: ``(path, content)`` of a candidate file.
 Candidate = tuple[Path, bytes]
@@ -70,7 +70,13 @@ def markers_for(config: Config) -> set[bytes]:
 
 
 def admit(pending: list[Candidate], markers: set[bytes]) -> tuple[list[Candidate], list[Candidate]]:
-    """Split ``pending`` into files that pass the prefilter and the rest."""
-    admitted = [(p, d) for p, d in pending if worth_parsing(d, markers)]
-    rest = [(p, d) for p, d in pending if not worth_parsing(d, markers)]
+    """Split ``pending`` into files that pass the prefilter and the rest.
+
+    Uses the analyzer's compiled prefilter, so both commands admit the same files.
+    """
+    worth = prefilter(tuple(sorted(markers)))
+    admitted: list[Candidate] = []
+    rest: list[Candidate] = []
+    for candidate in pending:
+        (admitted if worth(candidate[1]) else rest).append(candidate)
     return admitted, rest
