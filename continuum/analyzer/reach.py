@@ -19,7 +19,16 @@ from .denylist import REASONS
 from .diagnostics import CODES, ChainHop, Diagnostic
 from .project import ProjectIndex
 from .resolve import Settings
-from .summary import ClassSummary, Edge, FileSummary, Finding, FunctionSummary, GlobalInfo, Pos
+from .summary import (
+    ClassSummary,
+    Edge,
+    EffectCall,
+    FileSummary,
+    Finding,
+    FunctionSummary,
+    GlobalInfo,
+    Pos,
+)
 
 FuncKey = tuple[str, str]  # (module, qualname)
 ClassKey = tuple[str, str]
@@ -421,7 +430,7 @@ class WorkflowChecker:
     def _effects(
         self, workflow: ClassKey, name: str, reached: list[FuncKey]
     ) -> list[RawDiagnostic]:
-        """CN204, CN302 (activity targets calling effects) and CN303 over reached code."""
+        """CN204, CN302 (activity targets calling effects), CN303 and CN304 over reached code."""
         project = self.project
         calls = [
             (key, call)
@@ -430,94 +439,99 @@ class WorkflowChecker:
             for call in fn.effects
         ]
         names = {call.name for _, call in calls}
-        signals: tuple[str, ...] | None = None
-        for cls in project.mro(workflow):
-            summary = project.class_summary(cls)
-            if summary is not None and summary.signals is not None:
-                signals = summary.signals
-                break
+        signals = self._declared_signals(workflow)
         out: list[RawDiagnostic] = []
-
-        def emit(key: FuncKey, pos: Pos, code: str, message: str, hint: str) -> None:
-            diagnostic = Diagnostic(
-                path=project.path(key[0]),
-                line=pos.line,
-                column=pos.column,
-                code=code,
-                message=message,
-                severity=CODES[code].severity,
-                hint=hint,
-                end_line=pos.end_line,
-                end_column=pos.end_column,
-                workflow=name,
-            )
-            out.append(RawDiagnostic(diagnostic, pos))
-
-        compensating = bool(names & {"compensate", "compensate_all"})
         for key, call in calls:
             if call.name == "activity":
-                if "compensate_all" in names and call.compensate == "absent":
-                    emit(
-                        key,
-                        call.pos,
-                        "CN204",
-                        f"activity `{call.target_label}` has no `compensate=` but the workflow "
-                        "calls `compensate_all()`",
-                        "declare compensate=undo_fn, or compensate=None when there is nothing to undo",
-                    )
-                elif call.compensate == "set" and not compensating:
-                    emit(
-                        key,
-                        call.pos,
-                        "CN204",
-                        f"activity `{call.target_label}` declares `compensate=` but nothing in "
-                        "the workflow calls `compensate()` or `compensate_all()`",
-                        "call compensate(ref) or compensate_all() on the failure path, or drop compensate=",
-                    )
-                if call.target:
-                    for target in project.resolve(call.target):
-                        fn = project.function((target.module, target.qualname))
-                        if target.kind == "function" and fn is not None and fn.effects:
-                            used = fn.effects[0].name
-                            emit(
-                                key,
-                                call.pos,
-                                "CN302",
-                                f"activity target `{call.target_label}` calls `{used}()`; "
-                                "effects only work in workflow code",
-                                "call the effect from the workflow and pass results to the activity",
-                            )
-            elif call.name in {"start_child", "run_child"} and call.target:
-                for target in project.resolve(call.target):
-                    if target.kind == "class" and project.is_workflow(
-                        (target.module, target.qualname)
-                    ):
-                        continue
-                    what = "a function" if target.kind == "function" else "not a Workflow class"
-                    if target.kind == "global":
-                        continue  # a variable holding a class: nothing to say statically
-                    emit(
-                        key,
-                        call.pos,
-                        "CN304",
-                        f"`{call.name}({call.target_label}, ...)`: `{call.target_label}` is {what}",
-                        f"pass a Workflow subclass: {call.name}(OrderFlow, input, id=...)",
-                    )
-            elif (
-                call.name == "await_signal"
-                and signals is not None
-                and call.signal is not None
-                and call.signal not in signals
-            ):
-                emit(
-                    key,
-                    call.pos,
-                    "CN303",
-                    f"`await_signal({call.signal!r})` waits for a signal {workflow[1]} does not "
-                    f"declare (signals={list(signals)})",
-                    "add the name to the class's signals=[...] or fix the spelling",
+                problems = self._activity_problems(call, names)
+            elif call.name in {"start_child", "run_child"}:
+                problems = self._child_problems(call)
+            elif call.name == "await_signal":
+                problems = _signal_problems(call, workflow, signals)
+            else:
+                continue
+            for code, message, hint in problems:
+                diagnostic = Diagnostic(
+                    path=project.path(key[0]),
+                    line=call.pos.line,
+                    column=call.pos.column,
+                    code=code,
+                    message=message,
+                    severity=CODES[code].severity,
+                    hint=hint,
+                    end_line=call.pos.end_line,
+                    end_column=call.pos.end_column,
+                    workflow=name,
                 )
+                out.append(RawDiagnostic(diagnostic, call.pos))
         return out
+
+    def _declared_signals(self, workflow: ClassKey) -> tuple[str, ...] | None:
+        """The ``signals=`` of the workflow or its nearest base that declares them."""
+        for cls in self.project.mro(workflow):
+            summary = self.project.class_summary(cls)
+            if summary is not None and summary.signals is not None:
+                return summary.signals
+        return None
+
+    def _activity_problems(self, call: EffectCall, names: set[str]) -> Iterator[_Problem]:
+        """CN204 (compensation coverage) and CN302 (an activity target calling effects)."""
+        if "compensate_all" in names and call.compensate == "absent":
+            yield (
+                "CN204",
+                f"activity `{call.target_label}` has no `compensate=` but the workflow "
+                "calls `compensate_all()`",
+                "declare compensate=undo_fn, or compensate=None when there is nothing to undo",
+            )
+        elif call.compensate == "set" and not names & {"compensate", "compensate_all"}:
+            yield (
+                "CN204",
+                f"activity `{call.target_label}` declares `compensate=` but nothing in "
+                "the workflow calls `compensate()` or `compensate_all()`",
+                "call compensate(ref) or compensate_all() on the failure path, or drop compensate=",
+            )
+        for target in self.project.resolve(call.target) if call.target else ():
+            fn = self.project.function((target.module, target.qualname))
+            if target.kind == "function" and fn is not None and fn.effects:
+                yield (
+                    "CN302",
+                    f"activity target `{call.target_label}` calls `{fn.effects[0].name}()`; "
+                    "effects only work in workflow code",
+                    "call the effect from the workflow and pass results to the activity",
+                )
+
+    def _child_problems(self, call: EffectCall) -> Iterator[_Problem]:
+        """CN304: a child that is not a Workflow class."""
+        for target in self.project.resolve(call.target) if call.target else ():
+            if target.kind == "global":
+                continue  # a variable holding a class: nothing to say statically
+            if target.kind == "class" and self.project.is_workflow(
+                (target.module, target.qualname)
+            ):
+                continue
+            what = "a function" if target.kind == "function" else "not a Workflow class"
+            yield (
+                "CN304",
+                f"`{call.name}({call.target_label}, ...)`: `{call.target_label}` is {what}",
+                f"pass a Workflow subclass: {call.name}(OrderFlow, input, id=...)",
+            )
+
+
+#: One problem of an effect call: (code, message, hint).
+_Problem = tuple[str, str, str]
+
+
+def _signal_problems(
+    call: EffectCall, workflow: ClassKey, signals: tuple[str, ...] | None
+) -> Iterator[_Problem]:
+    """CN303: awaiting a signal the workflow does not declare."""
+    if signals is not None and call.signal is not None and call.signal not in signals:
+        yield (
+            "CN303",
+            f"`await_signal({call.signal!r})` waits for a signal {workflow[1]} does not "
+            f"declare (signals={list(signals)})",
+            "add the name to the class's signals=[...] or fix the spelling",
+        )
 
 
 def _allowed(finding: Finding, allow: tuple[str, ...]) -> bool:

@@ -36,6 +36,7 @@ from continuum.runtime.store.base import (
     successor_of,
 )
 
+from .jsonb import contains
 from .memory_operations import MemoryOperations
 
 __all__ = ["InMemoryStore"]
@@ -245,7 +246,7 @@ class InMemoryStore(MemoryOperations):
             if (workflow is None or record.workflow == workflow)
             and (status is None or record.status == status)
             and (namespace is None or record.namespace == namespace)
-            and all(record.attributes.get(k) == v for k, v in (attributes or {}).items())
+            and contains(record.attributes, dict(attributes or {}))
         ]
         selected.sort(key=lambda record: record.created_at, reverse=True)
         return selected[:limit]
