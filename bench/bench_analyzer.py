@@ -30,6 +30,7 @@ import argparse
 import json
 import re
 import shutil
+import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
@@ -120,8 +121,58 @@ def _clear_caches(corpus: Corpus) -> None:
         shutil.rmtree(corpus.root / cache, ignore_errors=True)
 
 
+def install_wheel(work: Path, log: Callable[[str], None]) -> Path | None:
+    """Install this tree as users get it, a built wheel, into a venv of its own.
+
+    The product's ``.venv`` holds an editable install, whose import hook costs every
+    interpreter start about 13 ms that no installed copy pays. The wheel goes into
+    ``<work>/product-wheel``, a venv whose only other entry is a path line to the
+    product venv's site-packages, so LibCST and click are the very ones the dev venv
+    has (a path line in a ``.pth`` does not run the ``.pth`` files it points to, so the
+    editable hook stays out). Returns the ``continuum`` script, or None when the wheel
+    cannot be built (offline without a cached setuptools): then ``.venv`` is timed.
+    """
+    work.mkdir(parents=True, exist_ok=True)
+    venv = work / "product-wheel"
+    wheels = work / "wheels"
+    shutil.rmtree(wheels, ignore_errors=True)
+    try:
+        if not (venv / "bin" / "python").exists():
+            subprocess.run([str(PRODUCT_PY), "-m", "venv", "--without-pip", str(venv)], check=True)
+        purelib = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
+        ours = _output([str(venv / "bin" / "python"), "-c", purelib])
+        deps = _output([str(PRODUCT_PY), "-c", purelib])
+        (Path(ours) / "continuum_bench_deps.pth").write_text(deps + "\n")
+        # Built from a copy: setuptools leaves build/ and *.egg-info where it builds.
+        source = work / "product-source"
+        shutil.rmtree(source, ignore_errors=True)
+        source.mkdir()
+        for name in ("pyproject.toml", "README.md"):
+            shutil.copy2(ROOT / name, source / name)
+        ignore = shutil.ignore_patterns("__pycache__")
+        shutil.copytree(ROOT / "continuum", source / "continuum", ignore=ignore)
+        pip = [str(PRODUCT_PY), "-m", "pip", "--disable-pip-version-check", "-q"]
+        subprocess.run([*pip, "wheel", "--no-deps", "-w", str(wheels), str(source)], check=True)
+        (wheel,) = wheels.glob("continuum-*.whl")
+        target = ["--python", str(venv / "bin" / "python")]
+        install = ["install", "--no-deps", "--force-reinstall", str(wheel)]
+        subprocess.run([*pip, *target, *install], check=True)
+    except (subprocess.CalledProcessError, OSError, ValueError) as exc:
+        log(f"  could not install a wheel of continuum ({exc}); timing the editable .venv")
+        return None
+    return venv / "bin" / "continuum"
+
+
+def _output(command: list[str]) -> str:
+    return subprocess.run(command, capture_output=True, text=True, check=True).stdout.strip()
+
+
+#: The ``continuum`` script timed (`install_wheel`, else the product venv's).
+CONTINUUM = [PRODUCT_BIN / "continuum"]
+
+
 def continuum_cmd(*, cache: bool) -> list[str]:
-    command = [str(PRODUCT_BIN / "continuum"), "check", "--output-format", "concise", "--exit-zero"]
+    command = [str(CONTINUUM[0]), "check", "--output-format", "concise", "--exit-zero"]
     return [*command, *([] if cache else ["--no-cache"]), "."]
 
 
@@ -356,14 +407,25 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--only", nargs="+", choices=["generated", "stdlib", "example"])
     parser.add_argument("--work", type=Path, default=default_work_dir())
     parser.add_argument("--json", type=Path, help="write rows here (run_all.py uses this)")
+    parser.add_argument(
+        "--install",
+        choices=["wheel", "editable"],
+        default="wheel",
+        help="time continuum from a wheel of this tree (as users install it; default) "
+        "or from the product's editable .venv",
+    )
     args = parser.parse_args(argv)
     check_setup()
-    repeats = args.repeats or (1 if args.quick else 3)
-    names = args.only or ["generated", "stdlib", "example"]
-    tool_versions = versions()
 
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
+
+    repeats = args.repeats or (1 if args.quick else 3)
+    names = args.only or ["generated", "stdlib", "example"]
+    tool_versions = versions()
+    wheel = install_wheel(args.work, log) if args.install == "wheel" else None
+    if wheel is not None:
+        CONTINUUM[0] = wheel
 
     rows: list[Row] = []
     for name in names:
@@ -373,7 +435,13 @@ def main(argv: list[str] | None = None) -> None:
         runs = 1 if name == "stdlib" and not args.quick else repeats
         results = run_corpus(corpus, repeats=runs, quick=args.quick, log=log)
         rows += rows_for(corpus, results, tool_versions)
-    meta = {**environment(), "script": "bench_analyzer.py", "quick": args.quick, "repeats": repeats}
+    meta = {
+        **environment(),
+        "script": "bench_analyzer.py",
+        "quick": args.quick,
+        "repeats": repeats,
+        "continuum_install": "wheel" if wheel is not None else "editable",
+    }
     path = write_results("analyzer", rows, meta, args.json)
     print(render_table(rows))
     print(f"\nresults: {path}")

@@ -4,16 +4,19 @@ Usage: ``python bench/bench_runtime.py [--quick] [--json FILE] [--database-url U
 
 Set-up (see the runtime section of ``bench/README.md``):
 
-- two fresh databases on one server, ``continuum_bench_rt`` and ``dbos_bench_rt``
-  (dropped at the end), so `pg_stat_database` counts each system's commits apart;
+- fresh databases on one server, ``continuum_bench_rt``, ``continuum_bench_rt_sep``
+  and ``dbos_bench_rt`` (dropped at the end), so `pg_stat_database` counts each
+  system's commits apart;
 - Continuum: the workflows of ``bench/apps/continuum_app`` are built with
-  ``continuum build`` into a scratch copy; a ``continuum worker`` process executes
-  them, and a separate client process (`runtime_continuum_runner.py`) starts runs
-  and waits for results with `continuum.Client`;
+  ``continuum build`` into a scratch copy, and run in two deployments. Co-located
+  (the rows with the targets): a `Worker` in the client process
+  (`runtime_continuum_runner.py URL APP`), which a start hands the run to directly,
+  like DBOS. Separate: a ``continuum worker`` process executes them and another
+  client process (`runtime_continuum_runner.py URL`) starts runs and waits for results;
 - DBOS: the twin workflows of ``bench/apps/dbos_app`` run inside the client process
   (`runtime_dbos_runner.py`, in ``bench/.venv``), as DBOS is deployed;
-- the two client processes are driven alternately (Continuum, DBOS, Continuum, …)
-  and each figure is the median over the rounds.
+- the client processes are driven alternately (co-located, separate, DBOS, …) and
+  each figure is the median over the rounds.
 
 Then ``pgbench -N`` on the same server (the commit-rate floor), the idle load of each
 system, and the engine's replay cost per event.
@@ -40,7 +43,13 @@ from _common import write_results as save
 
 APP = BENCH / "apps" / "continuum_app"
 CONTINUUM_DB, DBOS_DB, PGBENCH_DB = "continuum_bench_rt", "dbos_bench_rt", "pgbench_bench_rt"
-DATABASES = {"continuum": CONTINUUM_DB, "dbos": DBOS_DB}
+#: The separate-worker deployment gets its own database: the co-located process's worker
+#: would otherwise claim the runs its client starts.
+SEPARATE_DB = "continuum_bench_rt_sep"
+#: Systems: Continuum co-located (a worker in the client's process, like DBOS), Continuum
+#: with a separate ``continuum worker`` process, and DBOS.
+COLOCATED, SEPARATE = "continuum", "continuum-worker"
+DATABASES = {COLOCATED: CONTINUUM_DB, SEPARATE: SEPARATE_DB, "dbos": DBOS_DB}
 REPLAY_DB = "continuum_bench_replay"
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 #: Executor threads of the Continuum worker: DBOS's default connection pool is 20.
@@ -188,7 +197,7 @@ def run_workloads(runners: dict[str, Runner], sizes: Sizes) -> dict[tuple[str, s
                 per_workflow = 10 if workload in ("sequential", "concurrent") else 1
                 tallies.setdefault((workload, system), Tally.empty()).add(reply, per_workflow)
                 log(
-                    f"round {round_no + 1}/{sizes.rounds} {workload:<10} {system:<9} "
+                    f"round {round_no + 1}/{sizes.rounds} {workload:<10} {system:<16} "
                     f"{count} workflows in {reply['elapsed']:.2f}s"
                 )
     return tallies
@@ -242,8 +251,8 @@ def count_load(
         sent = {system: reply["statements"] for system, reply in replies.items()}
         ended = {system: reply["transactions"] for system, reply in replies.items()}
         worker_sent, worker_ended = runtime_sqlcount.read_published(worker_count)
-        sent["continuum"] += worker_sent
-        ended["continuum"] += worker_ended
+        sent[SEPARATE] += worker_sent
+        ended[SEPARATE] += worker_ended
         return Mark(time.monotonic(), counters, sent, ended)
 
     marks = [mark()]
@@ -285,49 +294,59 @@ def count_load(
     return Load(commits, sent, ended, idle_sent, idle_tx, window)
 
 
-def workload_rows(tallies: dict[tuple[str, str], Tally], load: Load, peer: str) -> list[Row]:
-    """The table rows of the four workloads."""
+def workload_rows(
+    tallies: dict[tuple[str, str], Tally], load: Load, peer: str, system: str = COLOCATED
+) -> list[Row]:
+    """The table rows of the four workloads for one Continuum deployment.
+
+    The co-located rows carry the targets (both systems in library mode); the separate
+    worker's rows are the same measures, for information.
+    """
+    targets = system == COLOCATED
+    suffix = "" if targets else ", separate worker process"
 
     def pair(workload: str) -> tuple[Tally, Tally | None]:
-        return tallies[(workload, "continuum")], tallies.get((workload, "dbos"))
+        return tallies[(workload, system)], tallies.get((workload, "dbos"))
 
-    def row(title: str, measure: str, unit: str, get: Any, workload: str, **extra: Any) -> Row:
+    def row(
+        title: str, measure: str, unit: str, get: Any, workload: str, target: Any = None
+    ) -> Row:
         mine, theirs = pair(workload)
         return Row(
-            title,
+            title + suffix,
             measure,
             unit,
             get(mine),
             peer=peer,
             peer_value=get(theirs) if theirs is not None else None,
-            **extra,
+            target=target if targets else None,
         )
 
     def commit_row(title: str, workload: str) -> list[Row]:
         return [
             Row(
-                title,
+                title + suffix,
                 "statements per workflow",
                 "stmts",
-                load.statements.get((workload, "continuum")),
+                load.statements.get((workload, system)),
                 peer=peer,
                 peer_value=load.statements.get((workload, "dbos")),
                 note="counted in each system's processes (BEGIN/COMMIT included)",
             ),
             Row(
-                title,
+                title + suffix,
                 "commits per workflow",
                 "commits",
-                load.transactions.get((workload, "continuum")),
+                load.transactions.get((workload, system)),
                 peer=peer,
                 peer_value=load.transactions.get((workload, "dbos")),
                 note="transactions each system's processes ended (runtime_sqlcount)",
             ),
             Row(
-                title,
+                title + suffix,
                 "commits per workflow, server side",
                 "commits",
-                load.commits.get((workload, "continuum")),
+                load.commits.get((workload, system)),
                 peer=peer,
                 peer_value=load.commits.get((workload, "dbos")),
                 note="pg_stat_database xact_commit less the idle rate; noisy on a shared "
@@ -341,23 +360,14 @@ def workload_rows(tallies: dict[tuple[str, str], Tally], load: Load, peer: str) 
     sig = "runtime: signal → resume"
     return [
         row(seq, "workflows/s", "wf/s", lambda t: t.rate / 10, "sequential"),
-        row(seq, "steps/s", "steps/s", lambda t: t.rate, "sequential", target=(">=", 3.0, "ratio")),
+        row(seq, "steps/s", "steps/s", lambda t: t.rate, "sequential", (">=", 3.0, "ratio")),
         row(seq, "p50 start→result", "ms", lambda t: t.ms(50), "sequential"),
         row(seq, "p99 start→result", "ms", lambda t: t.ms(99), "sequential"),
         *commit_row(seq, "sequential"),
-        row(
-            conc, "steps/s", "steps/s", lambda t: t.rate, "concurrent", target=(">=", 5.0, "ratio")
-        ),
+        row(conc, "steps/s", "steps/s", lambda t: t.rate, "concurrent", (">=", 5.0, "ratio")),
         row(conc, "p50 start→result", "ms", lambda t: t.ms(50), "concurrent"),
         row(conc, "p99 start→result", "ms", lambda t: t.ms(99), "concurrent"),
-        row(
-            one,
-            "p50 start→result",
-            "ms",
-            lambda t: t.ms(50),
-            "one_step",
-            target=("<=", 0.5, "ratio"),
-        ),
+        row(one, "p50 start→result", "ms", lambda t: t.ms(50), "one_step", ("<=", 0.5, "ratio")),
         row(one, "p99 start→result", "ms", lambda t: t.ms(99), "one_step"),
         *commit_row(one, "one_step"),
         row(sig, "p50 signal→resume", "ms", lambda t: t.ms(50), "signal"),
@@ -367,30 +377,40 @@ def workload_rows(tallies: dict[tuple[str, str], Tally], load: Load, peer: str) 
 
 # --- the other measures -----------------------------------------------------------------------
 def idle_rows(load: Load, peer: str | None) -> list[Row]:
-    """Statements (and server-side transactions) per second while nothing is to be done."""
+    """Statements (and server-side transactions) per second while nothing is to be done.
+
+    For each deployment: its worker is idle, whether it runs in the client's process or
+    in its own.
+    """
     seconds = f"idle for {load.idle_seconds:.0f}s"
-    return [
-        Row(
-            "runtime: idle",
-            f"queries/s, {seconds}",
-            "q/s",
-            load.idle_statements["continuum"],
-            peer=peer,
-            peer_value=load.idle_statements.get("dbos"),
-            target=("<=", 1.0, "value"),
-            note="statements sent by the worker and client processes (runtime_sqlcount)",
-        ),
-        Row(
-            "runtime: idle",
-            f"transactions/s in its database, {seconds}",
-            "tx/s",
-            load.idle_transactions["continuum"],
-            peer=peer,
-            peer_value=load.idle_transactions.get("dbos"),
-            note="pg_stat_database; on a shared server includes catch-up commits of idle "
-            "pooled connections (see README)",
-        ),
-    ]
+    rows = []
+    for system, how in (
+        (COLOCATED, "co-located: the process running client and worker"),
+        (SEPARATE, "separate: the worker and client processes"),
+    ):
+        rows += [
+            Row(
+                "runtime: idle" + ("" if system == COLOCATED else ", separate worker process"),
+                f"queries/s, {seconds}",
+                "q/s",
+                load.idle_statements[system],
+                peer=peer,
+                peer_value=load.idle_statements.get("dbos"),
+                target=("<=", 1.0, "value"),
+                note=f"statements sent by {how} (runtime_sqlcount)",
+            ),
+            Row(
+                "runtime: idle" + ("" if system == COLOCATED else ", separate worker process"),
+                f"transactions/s in its database, {seconds}",
+                "tx/s",
+                load.idle_transactions[system],
+                peer=peer,
+                peer_value=load.idle_transactions.get("dbos"),
+                note="pg_stat_database; on a shared server includes catch-up commits of idle "
+                "pooled connections (see README)",
+            ),
+        ]
+    return rows
 
 
 def pgbench_rows(maintenance_url: str, seconds: int) -> list[Row]:
@@ -422,65 +442,11 @@ def pgbench_rows(maintenance_url: str, seconds: int) -> list[Row]:
 
 
 def replay_rows(app_root: Path, base_url: str, sizes: Sizes) -> list[Row]:
-    """Replay µs/event for 1,000- and 10,000-event histories, with and without snapshots.
-
-    In memory (the engine alone) at both sizes; on Postgres (reading the journal too)
-    at 1,000 events, and at 10,000 in the full run. The histories are written with
-    ``synchronous_commit=off`` only to build them faster; the wakes use a plain store.
-    """
+    """The replay rows of `runtime_replay.py` (50,000 events too in the full run)."""
     sys.path.insert(0, str(app_root))
-    from runtime_replay import build_history, wake_us_per_event
+    from runtime_replay import replay_rows as measure_replay
 
-    from continuum.runtime.registry import Registry
-    from continuum.runtime.store.postgres import PostgresStore
-    from continuum.testing.memory_store import InMemoryStore
-
-    registry = Registry.load(["benchflows._continuum"])
-    title = "runtime: replay"
-    rows = []
-    for events in (1_000, 10_000):
-        for snapshot in (False, True):
-            label = "with snapshot" if snapshot else "no snapshot"
-            log(f"replay, in memory: {events} events, {label}")
-            store = InMemoryStore()
-            run_id = build_history(store, registry, events, snapshot=snapshot)
-            micros, journal = wake_us_per_event(store, registry, run_id, sizes.replay_repeats)
-            rows.append(
-                Row(
-                    title,
-                    f"µs/event, {events:,} events, {label}, engine (in-memory store)",
-                    "µs/event",
-                    micros,
-                    target=("<=", 5.0, "value"),
-                    note=f"one wake: load, replay {journal} events, 2 writes",
-                )
-            )
-    url = pg.recreate_database(base_url, REPLAY_DB)
-    fast = url + "?options=-c%20synchronous_commit%3Doff"
-    try:
-        for events in (1_000,) if sizes.rounds == 1 else (1_000, 10_000):
-            for snapshot in (False, True):
-                label = "with snapshot" if snapshot else "no snapshot"
-                log(f"replay, Postgres: {events} events, {label}")
-                with PostgresStore(fast, migrate=True) as builder:
-                    run_id = build_history(builder, registry, events, snapshot=snapshot)
-                with PostgresStore(url) as store:
-                    micros, journal = wake_us_per_event(
-                        store, registry, run_id, sizes.replay_repeats
-                    )
-                rows.append(
-                    Row(
-                        title,
-                        f"µs/event, {events:,} events, {label}, Postgres store",
-                        "µs/event",
-                        micros,
-                        target=("<=", 5.0, "value"),
-                        note=f"one wake: read, replay {journal} events, 2 commits",
-                    )
-                )
-    finally:
-        pg.drop_database(base_url, REPLAY_DB)
-    return rows
+    return measure_replay(base_url, full=sizes.rounds > 1, repeats=sizes.replay_repeats, log=log)
 
 
 # --- set-up -----------------------------------------------------------------------------------
@@ -567,8 +533,10 @@ def load_average() -> str:
         return ""
 
 
-def measure(sizes: Sizes, base_url: str, work: Path) -> tuple[list[Row], dict[str, Any]]:
-    """Everything; returns the rows and the meta data."""
+def measure(
+    sizes: Sizes, base_url: str, work: Path, extras: bool = True
+) -> tuple[list[Row], dict[str, Any]]:
+    """Everything (without pgbench and replay unless ``extras``); returns rows and meta data."""
     work.mkdir(parents=True, exist_ok=True)
     dbos_python = PEERS_BIN / "python"
     dbos_version = _dist_version(dbos_python, "dbos")
@@ -582,22 +550,28 @@ def measure(sizes: Sizes, base_url: str, work: Path) -> tuple[list[Row], dict[st
     log("building the benchmark app")
     app = build_app(work)
     continuum_url = pg.recreate_database(base_url, CONTINUUM_DB)
+    separate_url = pg.recreate_database(base_url, SEPARATE_DB)
     dbos_url = pg.recreate_database(base_url, DBOS_DB)
-    subprocess.run(
-        [str(PRODUCT_PY), "-m", "continuum", "db", "migrate", "--database-url", continuum_url],
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
+    for url in (continuum_url, separate_url):
+        subprocess.run(
+            [str(PRODUCT_PY), "-m", "continuum", "db", "migrate", "--database-url", url],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
     stats = pg.StatsReader(base_url)
-    worker = start_worker(app, continuum_url, work)
+    worker = start_worker(app, separate_url, work)
     runners: dict[str, Runner] = {}
     rows: list[Row] = []
     try:
         wait_started(worker, work / "worker.log")
-        runners["continuum"] = Runner(
-            "continuum",
-            [str(PRODUCT_PY), str(BENCH / "runtime_continuum_runner.py"), continuum_url],
-            work / "continuum-client.log",
+        runner = str(BENCH / "runtime_continuum_runner.py")
+        runners[COLOCATED] = Runner(
+            COLOCATED,
+            [str(PRODUCT_PY), runner, continuum_url, str(app)],
+            work / "continuum-colocated.log",
+        )
+        runners[SEPARATE] = Runner(
+            SEPARATE, [str(PRODUCT_PY), runner, separate_url], work / "continuum-client.log"
         )
         if peer:
             runners["dbos"] = Runner(
@@ -611,7 +585,8 @@ def measure(sizes: Sizes, base_url: str, work: Path) -> tuple[list[Row], dict[st
         warm_up(runners)
         tallies = run_workloads(runners, sizes)
         load = count_load(runners, sizes, stats, work / "worker-statements.json")
-        rows += workload_rows(tallies, load, peer or "DBOS (not installed)")
+        rows += workload_rows(tallies, load, peer or "DBOS (not installed)", COLOCATED)
+        rows += workload_rows(tallies, load, peer or "DBOS (not installed)", SEPARATE)
         rows += idle_rows(load, peer)
     finally:
         for runner in runners.values():
@@ -623,10 +598,11 @@ def measure(sizes: Sizes, base_url: str, work: Path) -> tuple[list[Row], dict[st
             worker.kill()
             worker.wait()
         stats.close()
-        pg.drop_database(base_url, CONTINUUM_DB)
-        pg.drop_database(base_url, DBOS_DB)
-    rows += pgbench_rows(base_url, sizes.pgbench_seconds)
-    rows += replay_rows(app, base_url, sizes)
+        for name in DATABASES.values():
+            pg.drop_database(base_url, name)
+    if extras:
+        rows += pgbench_rows(base_url, sizes.pgbench_seconds)
+        rows += replay_rows(app, base_url, sizes)
     meta["load_after"] = load_average()
     meta["versions"] = {"dbos": dbos_version, "postgres": meta["postgres"]}
     return rows, meta
@@ -640,6 +616,11 @@ def main() -> None:
     parser.add_argument("--database-url", help=f"a server's maintenance database ({DEFAULT_URL})")
     parser.add_argument("--rounds", type=int, help="override the number of A/B rounds")
     parser.add_argument(
+        "--workloads-only",
+        action="store_true",
+        help="skip the pgbench floor and the replay rows (A/B runs of the workloads)",
+    )
+    parser.add_argument(
         "--work", type=Path, default=Path(tempfile.gettempdir()) / "continuum-bench" / "runtime"
     )
     args = parser.parse_args()
@@ -647,7 +628,7 @@ def main() -> None:
     if args.rounds:
         sizes = Sizes(**{**sizes.__dict__, "rounds": args.rounds})
     base_url = maintenance_url(args.database_url)
-    rows, meta = measure(sizes, base_url, args.work)
+    rows, meta = measure(sizes, base_url, args.work, extras=not args.workloads_only)
     env = environment()
     meta = {**env, **meta, "quick": args.quick, "versions": {**env["versions"], **meta["versions"]}}
     path = save("runtime", rows, meta, args.json)

@@ -6,51 +6,50 @@ deterministic, ``continuum build`` freezes each version into a generated module,
 workers run those modules against Postgres.
 """
 
-from __future__ import annotations
-
-from typing import TYPE_CHECKING, Any
-
-from .runtime.durations import days, hours, minutes, seconds
-from .runtime.effects import (
-    TIMEOUT,
-    ActivityRef,
-    activity,
-    await_child,
-    await_signal,
-    compensate,
-    compensate_all,
-    continue_as_new,
-    logger,
-    now,
-    patched,
-    random,
-    run_child,
-    set_attributes,
-    side_effect,
-    sleep,
-    start_child,
-    timer,
-    today,
-    uuid4,
-)
-from .runtime.errors import (
-    ActivityError,
-    Cancelled,
-    ChildCancelledError,
-    ChildError,
-    ContinuumError,
-    LeaseLostError,
-    PayloadError,
-    ReplayDriftError,
-    SnapshotFormatError,
-    StoreError,
-    WorkflowFailedError,
-)
-from .runtime.retry import Retry
-from .runtime.workflow import Workflow, deterministic
-
+# Every public name is loaded on first use (PEP 562): the ``continuum`` command starts by
+# importing this package, and a warm ``continuum check`` answered from its record must
+# not pay for the runtime (nor for ``typing``). Type checkers read the imports below.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .runtime.client import Client
+    from .runtime.durations import days, hours, minutes, seconds
+    from .runtime.effects import (
+        TIMEOUT,
+        ActivityRef,
+        activity,
+        await_child,
+        await_signal,
+        compensate,
+        compensate_all,
+        continue_as_new,
+        logger,
+        now,
+        patched,
+        random,
+        run_child,
+        set_attributes,
+        side_effect,
+        sleep,
+        start_child,
+        timer,
+        today,
+        uuid4,
+    )
+    from .runtime.errors import (
+        ActivityError,
+        Cancelled,
+        ChildCancelledError,
+        ChildError,
+        ContinuumError,
+        LeaseLostError,
+        PayloadError,
+        ReplayDriftError,
+        SnapshotFormatError,
+        StoreError,
+        WorkflowFailedError,
+    )
+    from .runtime.retry import Retry
+    from .runtime.workflow import Workflow, deterministic
 
 __version__ = "0.1.0"
 
@@ -97,11 +96,67 @@ __all__ = [
     "uuid4",
 ]
 
+#: The module under ``continuum.runtime`` that defines each public name.
+_HOMES = {
+    "Client": "client",
+    **dict.fromkeys(("days", "hours", "minutes", "seconds"), "durations"),
+    **dict.fromkeys(
+        (
+            "TIMEOUT",
+            "ActivityRef",
+            "activity",
+            "await_child",
+            "await_signal",
+            "compensate",
+            "compensate_all",
+            "continue_as_new",
+            "logger",
+            "now",
+            "patched",
+            "random",
+            "run_child",
+            "set_attributes",
+            "side_effect",
+            "sleep",
+            "start_child",
+            "timer",
+            "today",
+            "uuid4",
+        ),
+        "effects",
+    ),
+    **dict.fromkeys(
+        (
+            "ActivityError",
+            "Cancelled",
+            "ChildCancelledError",
+            "ChildError",
+            "ContinuumError",
+            "LeaseLostError",
+            "PayloadError",
+            "ReplayDriftError",
+            "SnapshotFormatError",
+            "StoreError",
+            "WorkflowFailedError",
+        ),
+        "errors",
+    ),
+    "Retry": "retry",
+    "Workflow": "workflow",
+    "deterministic": "workflow",
+}
 
-def __getattr__(name: str) -> Any:
-    # The client pulls in psycopg; load it only when asked for.
-    if name == "Client":
-        from .runtime.client import Client
 
-        return Client
-    raise AttributeError(f"module 'continuum' has no attribute {name!r}")
+def __getattr__(name: str) -> object:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'continuum' has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(f"{__name__}.runtime.{home}"), name)
+    globals()[name] = value  # later lookups are plain attribute reads
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

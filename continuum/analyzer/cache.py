@@ -11,6 +11,8 @@ too, one file each by path and content hash (they are only read for files that m
 re-analyzed), so that re-checking such a workflow parses only the edited helper. The
 directory is ``<cache-dir>/<tool version>-<analyzer digest>/<scope>/`` with a
 ``CACHEDIR.TAG`` and a ``*`` ``.gitignore`` at ``<cache-dir>``, like ruff's.
+``<cache-dir>/warm/`` holds the records of the warm replay (`continuum.cli.warm`), which
+answers an identical re-run on an unchanged tree before any of this is imported.
 """
 
 from __future__ import annotations
@@ -47,6 +49,21 @@ def tool_digest() -> str:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return f"{__version__}-{digest.hexdigest()[:12]}"
+
+
+def prepare_cache_root(root: str | os.PathLike[str]) -> None:
+    """Create the cache directory with its ``CACHEDIR.TAG`` and ``*`` ``.gitignore``.
+
+    Raises OSError when it cannot be created.
+    """
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    tag = root / "CACHEDIR.TAG"
+    if not tag.exists():
+        tag.write_text(_TAG, encoding="utf-8")
+    ignore = root / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("# Automatically created by continuum.\n*\n", encoding="utf-8")
 
 
 #: Bumped when the layout of ``results.json`` changes; another version reads as empty.
@@ -158,13 +175,7 @@ class ResultCache:
 
     def _prepare(self) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
-        root = self.directory.parent.parent
-        tag = root / "CACHEDIR.TAG"
-        if not tag.exists():
-            tag.write_text(_TAG, encoding="utf-8")
-        ignore = root / ".gitignore"
-        if not ignore.exists():
-            ignore.write_text("# Automatically created by continuum.\n*\n", encoding="utf-8")
+        prepare_cache_root(self.directory.parent.parent)
 
     # -- per-file summaries ------------------------------------------------------------
     def _summary_entry(self, path: Path, digest: str) -> Path:

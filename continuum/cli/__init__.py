@@ -1,18 +1,12 @@
 """The ``continuum`` command: a thin click shell over the library.
 
-Each command group lives in its own module and exposes click commands in a
-module-level ``COMMANDS`` list; this group collects them. Every command parses its
-options, makes one library call, renders the result and exits with the report's code.
+`main` first tries the warm replay (`continuum.cli.warm`: an unchanged re-run of a
+check answered from its record, with the standard library only), and imports click
+and the command group (`continuum.cli._app`) only when that declines. ``cli`` and
+``LazyGroup`` are still importable from here; they load on first use.
 """
 
-from __future__ import annotations
-
-import importlib
-import logging
-
-import click
-
-from .. import __version__
+import sys
 
 #: Modules under ``continuum.cli`` that contribute commands, in help order.
 COMMAND_MODULES = (
@@ -46,46 +40,25 @@ COMMAND_HOMES = {
 }
 
 
-class LazyGroup(click.Group):
-    """A group that imports a command's module only when that command is used."""
-
-    def _load(self, module_name: str) -> None:
-        try:
-            module = importlib.import_module(f"{__name__}.{module_name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__name__}.{module_name}":
-                raise
-            return
-        for command in getattr(module, "COMMANDS", ()):
-            self.add_command(command)
-
-    def _load_all(self) -> None:
-        for name in COMMAND_MODULES:
-            self._load(name)
-
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name not in self.commands:
-            home = COMMAND_HOMES.get(cmd_name)
-            if home is not None:
-                self._load(home)
-            if cmd_name not in self.commands:
-                self._load_all()
-        return self.commands.get(cmd_name)
-
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        self._load_all()
-        return sorted(self.commands)
-
-
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="continuum")
-@click.option("-v", "--verbose", count=True, help="More log output (repeatable).")
-def cli(verbose: int) -> None:
-    """Continuum: durable workflows, checked for determinism before deploy."""
-    level = logging.WARNING - 10 * min(verbose, 2)
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-
-
 def main() -> None:
     """Console-script entry point."""
-    cli(prog_name="continuum")
+    from . import warm
+
+    argv = sys.argv[1:]
+    warm.replay(argv)  # exits here when a record of this exact invocation still holds
+    warm.arm(argv)
+    from ._app import cli
+
+    try:
+        cli(prog_name="continuum")
+    except SystemExit as exc:
+        warm.finish(exc.code)
+        raise
+
+
+def __getattr__(name: str) -> object:
+    if name in ("cli", "LazyGroup"):
+        from . import _app
+
+        return getattr(_app, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

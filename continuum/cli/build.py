@@ -20,6 +20,7 @@ from ..codegen.api import BuildReport, Status, display_path
 from ..codegen.api import build as build_versions
 from ..codegen.discovery import discover
 from ..codegen.errors import CodegenError
+from . import warm
 
 if TYPE_CHECKING:
     from ..codegen.inventory import WorkflowInventory
@@ -90,6 +91,8 @@ def build(ctx: click.Context, paths: tuple[Path, ...], out: Path | None, check: 
     """Freeze each workflow version into a V_<hash>.py module and update the registry."""
     try:
         config = _load(paths)
+        if check and not sys.stderr.isatty():  # a progress bar shows times: never replayed
+            warm.begin(config.cache_path, paths)  # record the run for a warm replay
         report = build_versions(
             list(paths) or ["."], config=config, out=out, check=check, progress=_progress
         )
@@ -97,6 +100,7 @@ def build(ctx: click.Context, paths: tuple[Path, ...], out: Path | None, check: 
         click.echo(f"error: {exc}", err=True)
         ctx.exit(USAGE_ERROR)
     _render_report(report)
+    warm.complete(report.exit_code)
     ctx.exit(report.exit_code)
 
 

@@ -26,6 +26,7 @@ from ..analyzer.config import (
 )
 from ..analyzer.diagnostics import CODES, Diagnostic
 from ..analyzer.selection import Selection
+from . import warm
 from .formats import FORMAT_NAMES, render
 from .formats._common import summary_line
 from .formats.statistics import render_statistics
@@ -170,6 +171,8 @@ def check(
         click.echo(f"continuum: error: {exc}", err=True)
         ctx.exit(USAGE_ERROR)
     strict = strict or config.strict
+    if not no_cache:
+        warm.begin(config.cache_path, targets)  # record the run for a warm replay
     try:
         report = check_paths(
             targets,
@@ -207,8 +210,11 @@ def check(
         click.echo(f"continuum: error: cannot write {output_file}: {exc.strerror}", err=True)
         ctx.exit(USAGE_ERROR)
     if output_file is not None:
+        warm.output_file(output_file)
         click.echo(f"{summary_line(diagnostics)} Report written to {output_file}.", err=True)
-    ctx.exit(0 if exit_zero else report.exit_code(strict=strict))
+    code = 0 if exit_zero else report.exit_code(strict=strict)
+    warm.complete(code)
+    ctx.exit(code)
 
 
 #: Collected by the ``continuum`` group.

@@ -84,12 +84,21 @@ class ModuleTables:
         self.project = project
         self._tables: dict[str, ModuleTable | None] = {}
 
+    @classmethod
+    def of(cls, project: Project) -> ModuleTables:
+        """The tables of ``project``, shared by every workflow of one build."""
+        if project.tables is None:
+            project.tables = cls(project)
+        return project.tables
+
     def get(self, module: str) -> ModuleTable | None:
         """The table of project module ``module``; None when it is not one (or does not parse)."""
-        if module not in self._tables:
-            source = self.project.load(module)
-            self._tables[module] = ModuleTable.build(source) if source else None
-        return self._tables[module]
+        source = self.project.load(module)
+        table = self._tables.get(module)
+        # Rebuilt when the project's source changed (a workflow module read again).
+        if module not in self._tables or (table.source if table else None) is not source:
+            table = self._tables[module] = ModuleTable.build(source) if source else None
+        return table
 
     def split(self, dotted: str) -> tuple[str, str] | None:
         """``"shop.pricing.grand_total"`` → ``("shop.pricing", "grand_total")`` for project code."""
@@ -110,7 +119,7 @@ def find_workflow_classes(
     ``workflow-bases`` setting).
     """
     project.add(source)
-    tables = ModuleTables(project)
+    tables = ModuleTables.of(project)
     markers = WORKFLOW_BASES | set(extra_bases)
     names = [stmt.name for stmt in source.tree.body if isinstance(stmt, ast.ClassDef)]
     # A name defined twice is one class at run time (the last definition).
@@ -179,7 +188,7 @@ def workflow_closure(
     Raises `CodegenError` when ``class_name`` is not a top-level class of ``source``.
     """
     project.add(source)
-    tables = ModuleTables(project)
+    tables = ModuleTables.of(project)
     table = tables.get(source.name)
     if table is None or not any(b.kind == "class" for b in table.bindings.get(class_name, ())):
         raise CodegenError(f"no top-level class {class_name!r}", path=str(source.path))

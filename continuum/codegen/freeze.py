@@ -20,7 +20,7 @@ import ast
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .bindings import ModuleTable, references
+from .bindings import ModuleTable, Ref, references
 from .closure import ImportSpec, ModuleTables, frozen_set
 from .errors import CodegenError
 from .imports import format_imports
@@ -34,7 +34,7 @@ from .render import (
     render_version,
     split_header,
 )
-from .rewrite import freeze_statements
+from .splice import freeze_statements
 from .version import WorkflowVersion, metadata
 
 #: Binding kinds copied into a helpers module (classes and imports are re-exported).
@@ -72,6 +72,19 @@ class _Freezer:
     patch_sites: list[str] = field(default_factory=list)
     #: Modules being frozen right now: an import cycle back into one stays live.
     active: list[str] = field(default_factory=list)
+    #: `references` of each statement walked, by ``id``: every import spec of a module
+    #: asks about the same statements.
+    _refs: dict[int, list[Ref]] = field(default_factory=dict)
+
+    def references(self, table: ModuleTable, stmts: list[ast.stmt]) -> list[Ref]:
+        """The references of ``stmts`` (top-level statements of ``table``), in order."""
+        found: list[Ref] = []
+        for stmt in stmts:
+            refs = self._refs.get(id(stmt))
+            if refs is None:
+                refs = self._refs[id(stmt)] = references(stmt, table)
+            found.extend(refs)
+        return found
 
     def redirect(self, table: ModuleTable, spec: ImportSpec, stmts: list[ast.stmt]) -> ImportSpec:
         """``spec``, or an import of a frozen copy of the helpers ``stmts`` use through it."""
@@ -82,9 +95,7 @@ class _Freezer:
         helper_table = self.tables.get(module)
         if helper_table is None or module in self.active:
             return spec
-        refs = [
-            ref for stmt in stmts for ref in references(stmt, table) if ref.chain[0] == spec.bound
-        ]
+        refs = [ref for ref in self.references(table, stmts) if ref.chain[0] == spec.bound]
         if name is None:
             if not refs or any(len(ref.chain) == 1 for ref in refs):
                 return spec  # the module object itself is used: keep it live
@@ -140,6 +151,7 @@ class _Freezer:
             workflow=self.version.workflow,
             class_name="",
             function_prefix=module,
+            tree=table.source.tree,
         )
         body_module = HelperModule(
             source_module=module,
@@ -184,7 +196,7 @@ def freeze_version(version: WorkflowVersion, project: Project, out: OutputDir) -
     """
     if not version.class_name.isidentifier():
         raise CodegenError(f"refusing to generate a class named {version.class_name!r}")
-    tables = ModuleTables(project)
+    tables = ModuleTables.of(project)
     table = tables.get(version.source.name)
     if table is None:  # the caller parsed it already; only a vanished file gets here
         table = ModuleTable.build(version.source)
@@ -198,6 +210,7 @@ def freeze_version(version: WorkflowVersion, project: Project, out: OutputDir) -
         indices=closure.frozen,
         workflow=version.workflow,
         class_name=version.class_name,
+        tree=version.source.tree,
     )
     text = render_version(
         VersionModule(

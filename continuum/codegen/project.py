@@ -14,9 +14,13 @@ import ast
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..analyzer.project import ProjectIndex, SourceFiles
 from .errors import CodegenError
+
+if TYPE_CHECKING:
+    from .closure import ModuleTables
 
 #: Packages that are never part of a user's project, even when they sit under its root.
 NEVER_PROJECT = frozenset({"continuum"})
@@ -98,17 +102,26 @@ class Project:
     #: The import root directory.
     root: Path
     _cache: dict[str, ModuleSource | None] = field(default_factory=dict)
+    #: `path_of` answers: the closure and the freezer ask about the same names often.
+    _paths: dict[str, Path | None] = field(default_factory=dict)
+    #: The modules' binding tables, shared by every workflow of one build
+    #: (`continuum.codegen.closure.ModuleTables.of`).
+    tables: ModuleTables | None = None
 
     def path_of(self, name: str) -> Path | None:
         """The file of module ``name`` under the root, or None if it is not a project module."""
+        if name in self._paths:
+            return self._paths[name]
+        found: Path | None = None
         parts = name.split(".")
-        if not parts or parts[0] in NEVER_PROJECT or not all(p.isidentifier() for p in parts):
-            return None
-        base = self.root.joinpath(*parts)
-        for candidate in (base.with_suffix(".py"), base / "__init__.py"):
-            if candidate.is_file():
-                return candidate
-        return None
+        if parts and parts[0] not in NEVER_PROJECT and all(p.isidentifier() for p in parts):
+            base = self.root.joinpath(*parts)
+            for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+                if candidate.is_file():
+                    found = candidate
+                    break
+        self._paths[name] = found
+        return found
 
     def is_module(self, name: str) -> bool:
         """True when ``name`` is a module of this project."""

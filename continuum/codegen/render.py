@@ -1,7 +1,10 @@
 """Rendering generated modules through the jinja2 templates in ``templates/``.
 
 This module owns the `jinja2.Environment` (StrictUndefined, trailing newline kept,
-no autoescape: the output is Python). Values placed into code go through the `py`
+no autoescape: the output is Python). Builds render through `PRECOMPILED`, the same
+templates written out as Python functions, while the template files are unchanged
+(`PRECOMPILED_DIGEST`): importing jinja2 and compiling them cost more than the rest of
+a build's rendering. Values placed into code go through the `py`
 filter, which only accepts plain literals; the few placed into comments and docstrings
 (the source path, module and workflow names) are validated identifiers or paths, and the
 rendered docstrings are checked to be intact. Each rendered module is parsed before it is
@@ -12,9 +15,10 @@ from __future__ import annotations
 
 import ast
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import CodegenError
@@ -71,8 +75,16 @@ def environment() -> jinja2.Environment:
     # must not pay for jinja2's import.
     import jinja2
 
+    # A plain directory loader: PackageLoader's resource lookup alone cost more than
+    # compiling every template. It stays the fallback for an install from a zip.
+    directory = Path(__file__).parent / "templates"
+    loader: jinja2.BaseLoader = (
+        jinja2.FileSystemLoader(directory)
+        if directory.is_dir()
+        else jinja2.PackageLoader("continuum.codegen", "templates")
+    )
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("continuum.codegen", "templates"),
+        loader=loader,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         autoescape=False,
@@ -88,8 +100,119 @@ def digest(body: str) -> str:
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
-def _render(template: str, context: Mapping[str, Any]) -> str:
+def render_with_jinja(template: str, context: Mapping[str, Any]) -> str:
+    """``template`` rendered by jinja2 itself (the reference for `PRECOMPILED`)."""
     return environment().get_template(template).render(**context)
+
+
+def _render(template: str, context: Mapping[str, Any]) -> str:
+    if templates_digest() == PRECOMPILED_DIGEST:
+        return PRECOMPILED[template](**context)
+    # A template edited since the precompiled renderers were written: jinja2 renders it
+    # (and tests/codegen/test_render.py fails until they are brought up to date).
+    return render_with_jinja(template, context)
+
+
+# --- precompiled templates --------------------------------------------------------------
+# Importing jinja2 and compiling the templates cost a cold `continuum build` more than
+# freezing every workflow of the example app. These functions are what jinja2 makes of
+# the templates in ``templates/`` (trim_blocks, lstrip_blocks, trailing newline kept, no
+# autoescape: ``{{ x }}`` is ``str(x)``, ``join`` is ``str.join`` over ``str``), written
+# out. They are used only while the templates are byte for byte the ones they were
+# written from (`PRECOMPILED_DIGEST`); the tests render both ways and compare.
+
+#: sha256 over the template files' names and contents (`templates_digest`).
+PRECOMPILED_DIGEST = "8213646b64562e653d3945abfbe2222661a03889722b9ebfb9614fd5b327f8e1"
+_TEMPLATES = (
+    "helper_body.py.j2",
+    "helper_module.py.j2",
+    "package_init.py.j2",
+    "version_body.py.j2",
+    "version_module.py.j2",
+)
+
+
+@cache
+def templates_digest() -> str:
+    """Digest of the templates on disk ("" when they cannot be read: jinja2 is used)."""
+    directory = Path(__file__).parent / "templates"
+    digest = hashlib.sha256()
+    try:
+        for name in _TEMPLATES:
+            digest.update(name.encode() + b"\0" + (directory / name).read_bytes() + b"\0")
+    except OSError:
+        return ""
+    return digest.hexdigest()
+
+
+def _imports_block(future: Sequence[str], imports: str) -> str:
+    text = ""
+    if future:
+        text += "\nfrom __future__ import " + ", ".join(map(str, future)) + "\n"
+    if imports:
+        text += f"\n{imports}\n"
+    return text
+
+
+def _version_body(
+    *,
+    short_hash: str,
+    workflow: str,
+    future: Sequence[str],
+    imports: str,
+    frozen_code: str,
+    metadata: Sequence[tuple[str, object]],
+    blank_lines: int,
+) -> str:
+    items = "".join(f"    {py_literal(key)}: {py_literal(value)},\n" for key, value in metadata)
+    return (
+        f'"""Frozen version {short_hash} of workflow {workflow} (built by continuum build)."""\n'
+        + _imports_block(future, imports)
+        + f"{chr(10) * blank_lines}{frozen_code}\n\n\n__continuum_workflow__ = {{\n{items}}}\n"
+    )
+
+
+def _version_module(*, source: str, version_hash: str, digest: str, body: str) -> str:
+    return (
+        f"{GENERATED_HEADER}\n# source: {source}\n# version_hash: {version_hash}\n"
+        f"{DIGEST_PREFIX}{digest}\n{body}"
+    )
+
+
+def _helper_body(
+    *,
+    source_module: str,
+    workflow: str,
+    future: Sequence[str],
+    imports: str,
+    frozen_code: str,
+    exported: Sequence[str],
+    blank_lines: int,
+) -> str:
+    return (
+        f'"""Frozen helpers from {source_module} for workflow {workflow} '
+        '(built by continuum build)."""\n'
+        + _imports_block(future, imports)
+        + f"{chr(10) * blank_lines}{frozen_code}\n\n\n__all__ = {py_literal(list(exported))}\n"
+    )
+
+
+def _helper_module(*, source: str, digest: str, body: str) -> str:
+    return f"{GENERATED_HEADER}\n# source: {source}\n{DIGEST_PREFIX}{digest}\n{body}"
+
+
+def _package_init() -> str:
+    return f'{GENERATED_HEADER}\n"""Generated package of frozen workflow versions."""\n'
+
+
+#: Template name → its precompiled renderer (keyword arguments: the template's context).
+PRECOMPILED: dict[str, Callable[..., str]] = {
+    "helper_body.py.j2": _helper_body,
+    "helper_module.py.j2": _helper_module,
+    "package_init.py.j2": _package_init,
+    "version_body.py.j2": _version_body,
+    "version_module.py.j2": _version_module,
+}
 
 
 def _parsed(text: str, what: str) -> str:
@@ -141,8 +264,6 @@ def render_version(module: VersionModule) -> str:
             "blank_lines": module.blank_lines,
         },
     )
-    # The docstring carries the workflow name: make sure it stayed one docstring.
-    _docstring_intact(body, module.workflow)
     text = _render(
         "version_module.py.j2",
         {
@@ -152,7 +273,7 @@ def render_version(module: VersionModule) -> str:
             "body": body,
         },
     )
-    return _parsed(text, f"module for {module.workflow}")
+    return _checked(text, module.workflow, f"module for {module.workflow}")
 
 
 def _comment_safe(text: str) -> str:
@@ -163,11 +284,21 @@ def _comment_safe(text: str) -> str:
     return text
 
 
-def _docstring_intact(body: str, workflow: str) -> None:
-    tree = ast.parse(_parsed(body, f"module for {workflow}"))
+def _checked(text: str, workflow: str, what: str) -> str:
+    """``text`` once it parses and its docstring still holds the workflow name.
+
+    The docstring carries the workflow name: it must have stayed one docstring. One
+    parse of the whole module answers both (the header above the body is comments).
+    """
+    try:
+        tree = ast.parse(text)
+    except SyntaxError as exc:  # a template bug, never the user's fault
+        message = f"generated {what} does not parse ({exc.msg}, line {exc.lineno})"
+        raise CodegenError(message) from exc
     doc = ast.get_docstring(tree)
     if doc is None or workflow not in doc:
         raise CodegenError(f"refusing to generate a module for workflow name {workflow!r}")
+    return text
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,12 +336,11 @@ def render_helper(module: HelperModule) -> str:
             "blank_lines": module.blank_lines,
         },
     )
-    _docstring_intact(body, module.workflow)
     text = _render(
         "helper_module.py.j2",
         {"source": _comment_safe(module.source), "digest": digest(body), "body": body},
     )
-    return _parsed(text, f"helpers of {module.source_module}")
+    return _checked(text, module.workflow, f"helpers of {module.source_module}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,14 +5,15 @@
 class's logical identity (``workflow="pkg.mod:Name"``). `freeze_statements` runs it
 and keeps only the statements of the frozen set. Transformers build on
 ``updated_node`` and read metadata through ``original_node`` (STYLE §1).
+
+This is the reference implementation. Builds use `continuum.codegen.splice`, which
+makes the same bytes from the stdlib `ast` without re-parsing, and falls back to this
+module for the layouts it does not handle.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import libcst as cst
 from libcst.helpers import get_full_name_for_node
@@ -20,33 +21,17 @@ from libcst.metadata import MetadataWrapper, PositionProvider, QualifiedNameProv
 
 from .bindings import effect_kind
 from .render import py_string
+from .stamp import COMMAND_KEYWORD, FrozenCode, StampedCommand, command_literal, shape_hash
 
-#: The keyword generated code passes to every effect call.
-COMMAND_KEYWORD = "_command"
-
-
-@dataclass(frozen=True, slots=True)
-class StampedCommand:
-    """One effect call site found and stamped in the frozen copy."""
-
-    kind: str
-    function: str
-    line: int
-    shape: str
-
-
-def shape_hash(kind: str, target: str, positional: int, keywords: Sequence[str]) -> str:
-    """First 8 hex digits of sha256 over a call's normalized shape.
-
-    The shape is the command kind, the activity target's dotted text ("" for other
-    kinds), the number of positional arguments and the sorted keyword names (``**``
-    for a ``**mapping``). Argument *values* are not part of it.
-
-    >>> shape_hash("activity", "payments.charge", 3, ["retry", "compensate"])
-    '32639752'
-    """
-    text = json.dumps([kind, target, positional, sorted(keywords)], separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
+__all__ = [
+    "COMMAND_KEYWORD",
+    "CommandStamper",
+    "FrozenCode",
+    "StampedCommand",
+    "freeze_statements",
+    "freeze_statements_cst",
+    "shape_hash",
+]
 
 
 def _call_shape(kind: str, call: cst.Call) -> str:
@@ -169,8 +154,7 @@ class CommandStamper(cst.CSTTransformer):
         if kind == "patched":
             self._record_patch_site(original_node, line)
         literal = cst.parse_expression(
-            f"({py_string(kind)}, {py_string(self.workflow)}, {py_string(command.function)}, "
-            f"{int(line)}, {py_string(command.shape)})"
+            command_literal(kind, self.workflow, command.function, line, command.shape)
         )
         return updated_node.with_changes(
             args=_with_keyword(updated_node.args, COMMAND_KEYWORD, literal)
@@ -182,18 +166,6 @@ class CommandStamper(cst.CSTTransformer):
             value = first.evaluated_value
             if isinstance(value, str):
                 self.patch_sites.append((line, value))
-
-
-@dataclass(frozen=True, slots=True)
-class FrozenCode:
-    """The frozen statements of a workflow module, as source text."""
-
-    #: The copied statements, rewritten, separated as top-level code.
-    code: str
-    #: Every effect call stamped, in source order.
-    commands: tuple[StampedCommand, ...]
-    #: Change ids of ``patched("...")`` calls, in source order.
-    patch_sites: tuple[str, ...]
 
 
 def freeze_statements(
@@ -260,3 +232,8 @@ def _kept_lines(wrapper: MetadataWrapper, wanted: set[int]) -> set[int]:
             lines.update(range(span.start.line, span.end.line + 1))
         position += count
     return lines
+
+
+#: The LibCST implementation under the name `continuum.codegen.splice` falls back to (and
+#: that the tests compare the splicer with).
+freeze_statements_cst = freeze_statements

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .bindings import ModuleTable
-from .closure import Closure, workflow_closure
+from .closure import Closure, ModuleTables, workflow_closure
 from .hashing import short_hash, version_hash
 from .metadata import WorkflowOptions, workflow_options
 from .normalize import SCHEME_VERSION
@@ -63,7 +63,8 @@ def plan_version(
     closure = workflow_closure(project, source, class_name, extra_bases=extra_bases)
     # The last definition of the name is the class the module ends up with.
     cls = [s for s in source.tree.body if isinstance(s, ast.ClassDef) and s.name == class_name][-1]
-    options = workflow_options(ModuleTable.build(source), cls)
+    table = ModuleTables.of(project).get(source.name) or ModuleTable.build(source)
+    options = workflow_options(table, cls)
     return WorkflowVersion(
         workflow=options.name,
         class_name=class_name,

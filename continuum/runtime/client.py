@@ -12,11 +12,14 @@ True
 from __future__ import annotations
 
 import json
+import threading
 import time
 import uuid
 from collections.abc import Mapping
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .codec import decode, encode
 from .errors import ContinuumError, WorkflowFailedError
@@ -27,10 +30,14 @@ from .store.base import (
     Event,
     NewRun,
     RunRecord,
+    RunWatch,
     Store,
     successor_of,
 )
 from .store.operations import NewSchedule, ScheduleRecord
+
+if TYPE_CHECKING:
+    from .worker import Worker
 
 
 def workflow_name(flow_or_name: Any) -> str:
@@ -70,12 +77,21 @@ def open_store(
     return PostgresStore(location.url, schema=resolve_schema(schema), migrate=migrate, **sizing)
 
 
+#: Outcomes of locally executed runs kept for `Client.result` (oldest dropped first).
+_LOCAL_MAX = 10_000
+
+
 class Client:
     """Talks to the Continuum store: Postgres by default, or any `Store` given as ``store=``.
 
     ``database_url=None`` resolves the URL the usual way (``CONTINUUM_DATABASE_URL``,
     ``[tool.continuum]``, else the embedded server, migrated on first use). Use it as a
     context manager or call `close()`. Thread-safe as far as the store is.
+
+    ``worker=`` binds the client to a `Worker` running in this process (co-located
+    mode; `Worker.client()` is the same): `start` hands a new run of a workflow the
+    worker knows straight to it, leased in the insert itself, and `result` waits for
+    such a run in process. The client then uses the worker's store.
     """
 
     def __init__(
@@ -85,11 +101,20 @@ class Client:
         schema: str | None = None,
         store: Store | None = None,
         migrate: bool | None = None,
+        worker: Worker | None = None,
     ) -> None:
+        if worker is not None:
+            if store is not None and store is not worker.store:
+                raise ContinuumError("Client(worker=...) uses the worker's store; omit store=")
+            store = worker.store
         self._owns_store = store is None
         self.store: Store = (
             store if store is not None else open_store(database_url, schema=schema, migrate=migrate)
         )
+        self.worker = worker
+        # Runs this client handed to its worker, until `result` collects them.
+        self._local: dict[str, Future[Any]] = {}
+        self._local_lock = threading.Lock()
 
     def __enter__(self) -> Client:
         return self
@@ -125,15 +150,16 @@ class Client:
             for key, value in (attributes or {}).items()
         }
         run_id = id or str(uuid.uuid4())
-        record, _created = self.store.create_run(
-            NewRun(
-                run_id=run_id,
-                workflow=name,
-                input=payload,
-                namespace=namespace,
-                attributes=attrs,
-            )
+        new = NewRun(
+            run_id=run_id, workflow=name, input=payload, namespace=namespace, attributes=attrs
         )
+        handed = self.worker.execute_new(new) if self.worker is not None else None
+        if handed is not None:
+            record, future = handed
+            if future is not None:
+                self._remember(record.run_id, future)
+        else:
+            record, _created = self.store.create_run(new)
         if record.workflow != name:
             raise ContinuumError(
                 f"run id {run_id!r} already belongs to workflow {record.workflow}, not {name}"
@@ -319,36 +345,86 @@ class Client:
         a continued run whose result names no successor.
         """
         deadline = None if timeout is None else time.monotonic() + timeout
+        with self._local_lock:
+            future = self._local.pop(run_id, None)
+        if future is not None:
+            # Executed by this client's worker: its outcome comes back in process.
+            local = self._local_outcome(run_id, future, deadline)
+            if local is not None:
+                status, result, error = local
+                if status != CONTINUED:
+                    return self._outcome(run_id, status, result, error)
+                run_id = _successor_id(run_id, result)
+        while True:
+            # LISTEN before the first read: a finish landing between the read and the
+            # wait still wakes it, and only this run's finish does.
+            with self.store.watch_run(run_id) as watch:
+                run = self._await_terminal(run_id, watch, deadline, timeout, poll)
+            if run.status != CONTINUED:
+                return self._outcome(run.run_id, run.status, run.result, run.error)
+            # Follow continue_as_new to the run that holds the final result.
+            run_id = _successor(run)
+
+    def _await_terminal(
+        self,
+        run_id: str,
+        watch: RunWatch,
+        deadline: float | None,
+        timeout: float | None,
+        poll: float,
+    ) -> RunRecord:
         delay = poll
         while True:
             run = self.store.get_run(run_id)
             if run is None:
                 raise ContinuumError(f"no run with id {run_id!r}")
-            if run.status == CONTINUED:
-                # Follow continue_as_new to the run that holds the final result.
-                run_id = _successor(run)
-                continue
             if run.status in TERMINAL:
-                return self._outcome(run)
+                return run
             if deadline is not None and time.monotonic() >= deadline:
                 raise TimeoutError(f"run {run_id} is still {run.status} after {timeout}s")
             pause = delay if deadline is None else min(delay, max(0.0, deadline - time.monotonic()))
-            # Returns early on a notification (every finish sends one), so a result is
-            # seen within milliseconds; the growing pause bounds the polling otherwise.
-            self.store.wait_for_work(pause)
+            # Returns early on this run's finish notification, so a result is seen
+            # within milliseconds; the growing pause bounds the polling otherwise.
+            watch.wait(pause)
             delay = min(delay * 1.5, 1.0)
 
+    def _remember(self, run_id: str, future: Future[Any]) -> None:
+        with self._local_lock:
+            self._local[run_id] = future
+            while len(self._local) > _LOCAL_MAX:  # never collected: result() reads the DB
+                del self._local[next(iter(self._local))]
+
     @staticmethod
-    def _outcome(run: RunRecord) -> Any:
-        if run.status == COMPLETED:
-            return None if run.result is None else decode(run.result)
-        error: Any = run.error
-        if run.error:
+    def _local_outcome(
+        run_id: str, future: Future[Any], deadline: float | None
+    ) -> tuple[str, str | None, str | None] | None:
+        """(status, result, error) of a run this process executed, when it ended there.
+
+        None when it suspended, lost its lease or hit a store error: the store then
+        has the answer (`result` falls back to reading it).
+        """
+        left = None if deadline is None else max(0.0, deadline - time.monotonic())
+        try:
+            outcome = future.result(timeout=left)
+        except FutureTimeout:
+            raise TimeoutError(f"run {run_id} is still running after the timeout") from None
+        except Exception:  # the executor failed: read the store instead
+            return None
+        if outcome is None or outcome.status not in TERMINAL:
+            return None
+        return outcome.status, outcome.result, outcome.error
+
+    @staticmethod
+    def _outcome(run_id: str, status: str, result: str | None, error_text: str | None) -> Any:
+        if status == COMPLETED:
+            return None if result is None else decode(result)
+        error: Any = error_text
+        if error_text:
             try:
-                error = json.loads(run.error)
+                error = json.loads(error_text)
             except ValueError:
-                error = run.error
-        raise WorkflowFailedError(run.run_id, run.status, error)
+                error = error_text
+        raise WorkflowFailedError(run_id, status, error)
 
 
 def _successor(run: RunRecord) -> str:
@@ -356,11 +432,14 @@ def _successor(run: RunRecord) -> str:
 
     Following the run itself instead would loop forever.
     """
-    successor = successor_of(run.result)
-    if successor is None or successor == run.run_id:
+    return _successor_id(run.run_id, run.result)
+
+
+def _successor_id(run_id: str, result: str | None) -> str:
+    successor = successor_of(result)
+    if successor is None or successor == run_id:
         raise ContinuumError(
-            f"run {run.run_id} continued as new but its result names no successor "
-            f"(result: {run.result!r})"
+            f"run {run_id} continued as new but its result names no successor (result: {result!r})"
         )
     return successor
 

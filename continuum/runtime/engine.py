@@ -13,15 +13,17 @@ from __future__ import annotations
 import json
 import logging
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from .codec import decode, encode
+from .command import CommandId
 from .context import activate
 from .effects._children import successor_run_id
-from .effects._dispatch import SHORT_WAIT_SECONDS, RunContext, utc_now
+from .effects._dispatch import SHORT_WAIT_SECONDS, RunContext, StepWriter, utc_now
 from .errors import (
     ActivityError,
     Cancelled,
@@ -34,9 +36,10 @@ from .errors import (
     Suspend,
     SuspendLeakError,
 )
+from .journal import ACTIVITY_COMPLETED
 from .lease import LeaseHandle
 from .registry import Registry
-from .snapshot import pack, threshold_of, unpack
+from .snapshot import history_end, pack, threshold_of, unpack
 from .store.base import (
     CANCELLED,
     COMPLETED,
@@ -44,6 +47,7 @@ from .store.base import (
     DRIFTED,
     FAILED,
     Event,
+    NewEvent,
     NewRun,
     RunRecord,
     Store,
@@ -66,6 +70,64 @@ class Outcome:
     waiting_on: str | None = None
     wake_at: datetime | None = None
     error: str | None = None
+    #: The stored result (JSON text) of a completed or continued run.
+    result: str | None = None
+
+
+@dataclass(slots=True)
+class _LiveContext(RunContext):
+    """A `RunContext` that holds back the latest inline activity result, briefly.
+
+    The event is written before anything else happens: at the next effect's entry
+    (before its work runs, so no later activity, child or task ever runs on a result
+    that is not durable), before any other step, or — when the workflow ends right
+    after it — in the same statement as the finish. A straight-line run thus saves
+    one commit, and a crash before the write only means the activity runs again (it
+    is at-least-once anyway); the run's history is never ahead of what was journaled.
+    """
+
+    deferred: NewEvent | None = None
+
+    def enter(self) -> None:
+        if self.deferred is not None:
+            self.flush()
+        RunContext.enter(self)
+
+    @contextmanager
+    def step(self) -> Iterator[StepWriter]:
+        self.flush()
+        with RunContext.step(self) as writer:
+            yield writer
+
+    def write(self, kind: str, command: CommandId | None, fields: dict[str, Any]) -> None:
+        if kind != ACTIVITY_COMPLETED:
+            RunContext.write(self, kind, command, fields)
+            return
+        self.flush()
+        new = self.cursor.new_event(kind, command, fields)
+        self.deferred = new
+        self.live_events.append(Event("", new.seq, new.kind, new.command, new.payload))
+
+    def flush(self) -> None:
+        """Write the held-back event now, in its own fenced step (one statement)."""
+        event = self.deferred
+        if event is None:
+            return
+        self.deferred = None
+        try:
+            with self.store.step(self.handle.lease) as step:
+                step.append(event)
+        except LeaseLostError as err:
+            self.lost = err
+            raise
+        except BaseException:
+            self.deferred = event  # not written: a later flush (or the finish) retries it
+            raise
+
+    def take_deferred(self) -> tuple[NewEvent, ...]:
+        """The held-back event, for the finish to write; nothing is held after this."""
+        event, self.deferred = self.deferred, None
+        return () if event is None else (event,)
 
 
 def error_json(error: BaseException, **extra: Any) -> str:
@@ -108,8 +170,9 @@ def execute_run(
     """
     handle.cancel_requested = handle.cancel_requested or run.cancel_requested
     flow = registry.entrypoint(run.version_hash or registry.current[run.workflow])
-    events, packed_through = load_history(store, run)
-    ctx = RunContext.for_run(store, handle, run, events, clock=clock, short_wait=short_wait)
+    # A fresh lease (the run never executed) means an empty journal: nothing to read.
+    events, packed_through = ([], 0) if handle.lease.fresh else load_history(store, run)
+    ctx = _LiveContext.for_run(store, handle, run, events, clock=clock, short_wait=short_wait)
     with activate(ctx):
         try:
             value = flow().run(decode(run.input))
@@ -118,38 +181,42 @@ def execute_run(
     return _settle_returned(ctx, value)
 
 
-def load_history(store: Store, run: RunRecord) -> tuple[list[Event], int]:
-    """The run's journal: its snapshot's events plus the rows after it.
+def load_history(store: Store, run: RunRecord) -> tuple[list[Any], int]:
+    """The run's history: its snapshot's steps plus the journal rows after it.
 
-    Returns (events, seq the snapshot covers or 0). An unreadable or foreign snapshot
-    is logged and the full journal read instead.
+    Returns (entries, seq the stored snapshot covers or 0). An unreadable or foreign
+    snapshot is logged and the full journal read instead; its seq is still returned,
+    since only a snapshot past it can replace it (`Step.save_snapshot`).
     """
-    combined = getattr(store, "load_history", None)  # one round trip where offered
-    if combined is not None:
-        snapshot, after = combined(run.run_id)
-    else:
-        snapshot, after = store.load_snapshot(run.run_id), None
+    snapshot, after = store.load_history(run.run_id)
     if snapshot is None:
-        return (after if after is not None else store.load_events(run.run_id)), 0
+        return list(after), 0
     try:
         packed = unpack(snapshot, run_id=run.run_id, version_hash=run.version_hash)
     except SnapshotFormatError as err:
         logger.warning("%s", err)
         packed = None
     if packed is None:
-        return store.load_events(run.run_id), 0
-    if after is None:
-        after = store.load_events(run.run_id, after_seq=snapshot.through_seq)
-    return packed + after, snapshot.through_seq
+        return list(store.load_events(run.run_id)), snapshot.through_seq
+    return packed + list(after), snapshot.through_seq
 
 
 def _maybe_snapshot(ctx: RunContext, threshold: int, packed_through: int) -> None:
-    """Pack the journal into the run's snapshot once ``threshold`` events piled up after it."""
+    """Compact the journal into the run's snapshot once ``threshold`` events piled up after it."""
     history = ctx.cursor.recorded + ctx.live_events
-    if not history or history[-1].seq - packed_through < threshold:
+    if history_end(history) - packed_through < threshold:
         return
+    snapshot = pack(ctx.run_id, ctx.run.version_hash, history)
+    if snapshot is None or snapshot.through_seq <= packed_through:
+        return  # nothing new compacts (a call still pending, or one kept raw)
     with ctx.store.step(ctx.handle.lease) as step:
-        step.save_snapshot(pack(ctx.run_id, ctx.run.version_hash, history))
+        step.save_snapshot(snapshot)
+
+
+def _flush(ctx: RunContext) -> None:
+    """Write a held-back activity result now (before a suspend, a successor, a cancel)."""
+    if isinstance(ctx, _LiveContext):
+        ctx.flush()
 
 
 def _cancel_error() -> str:
@@ -163,10 +230,13 @@ def _finish_cancelled(ctx: RunContext) -> Outcome:
     while the request was on its way is caught by this second, idempotent cascade.
     """
     try:
+        _flush(ctx)
         ctx.store.request_cancel(ctx.run_id)
+    except LeaseLostError:
+        return Outcome(ctx.run_id, LOST)
     except StoreError as err:
         logger.warning("run %s: could not cascade the cancel: %s", ctx.run_id, err)
-    return _finish(ctx.store, ctx.handle, ctx.run_id, CANCELLED, error=_cancel_error())
+    return _finish(ctx, CANCELLED, error=_cancel_error())
 
 
 def _settle_returned(ctx: RunContext, value: Any) -> Outcome:
@@ -181,8 +251,8 @@ def _settle_returned(ctx: RunContext, value: Any) -> Outcome:
     try:
         result = encode(value, what=f"the result of run {ctx.run_id}", root="result")
     except PayloadError as err:
-        return _finish(ctx.store, ctx.handle, ctx.run_id, FAILED, error=error_json(err))
-    return _finish(ctx.store, ctx.handle, ctx.run_id, COMPLETED, result=result)
+        return _finish(ctx, FAILED, error=error_json(err))
+    return _finish(ctx, COMPLETED, result=result)
 
 
 def _precheck(ctx: RunContext) -> Outcome | None:
@@ -190,13 +260,13 @@ def _precheck(ctx: RunContext) -> Outcome | None:
     if ctx.lost is not None or ctx.handle.lost:
         return Outcome(ctx.run_id, LOST)
     if ctx.drift is not None:
-        return _finish(ctx.store, ctx.handle, ctx.run_id, DRIFTED, error=error_json(ctx.drift))
+        return _finish(ctx, DRIFTED, error=error_json(ctx.drift))
     if ctx.suspended is not None:
         leak = SuspendLeakError(
             f"run {ctx.run_id}: workflow code caught the runtime's Suspend "
             f"({ctx.suspended.reason}); never catch BaseException in a workflow"
         )
-        return _finish(ctx.store, ctx.handle, ctx.run_id, FAILED, error=error_json(leak))
+        return _finish(ctx, FAILED, error=error_json(leak))
     return None
 
 
@@ -205,7 +275,7 @@ def _drift_at_end(ctx: RunContext) -> Outcome:
     drift = ReplayDriftError(
         ctx.run_id, event.seq, ("end of workflow",), (event.kind, *(event.command or ()))
     )
-    return _finish(ctx.store, ctx.handle, ctx.run_id, DRIFTED, error=error_json(drift))
+    return _finish(ctx, DRIFTED, error=error_json(drift))
 
 
 def _settle_raised(
@@ -219,6 +289,7 @@ def _settle_raised(
         raise raised
     if isinstance(raised, Suspend) and raised is ctx.suspended and ctx.lost is None:
         try:
+            _flush(ctx)
             if threshold:
                 _maybe_snapshot(ctx, threshold, packed_through)
             ctx.store.suspend(ctx.handle.lease, wake_at=raised.wake_at, waiting_on=raised.reason)
@@ -238,7 +309,7 @@ def _settle_raised(
         raise raised  # KeyboardInterrupt, SystemExit: not the workflow's failure
     if ctx.cursor.remaining:
         return _drift_at_end(ctx)
-    return _finish(ctx.store, ctx.handle, ctx.run_id, FAILED, error=error_json(raised))
+    return _finish(ctx, FAILED, error=error_json(raised))
 
 
 def _continue(ctx: RunContext, request: ContinueAsNew) -> Outcome:
@@ -255,6 +326,10 @@ def _continue(ctx: RunContext, request: ContinueAsNew) -> Outcome:
         return _finish_cancelled(ctx)
     run = ctx.run
     next_id = successor_run_id(run.run_id)
+    try:
+        _flush(ctx)  # the successor's input may come from that result: journal it first
+    except LeaseLostError:
+        return Outcome(ctx.run_id, LOST)
     ctx.store.create_run(
         NewRun(
             run_id=next_id,
@@ -268,21 +343,21 @@ def _continue(ctx: RunContext, request: ContinueAsNew) -> Outcome:
         )
     )
     result = json.dumps({"continued_as": next_id})
-    return _finish(ctx.store, ctx.handle, run.run_id, CONTINUED, result=result)
+    return _finish(ctx, CONTINUED, result=result)
 
 
 def _finish(
-    store: Store,
-    handle: LeaseHandle,
-    run_id: str,
+    ctx: RunContext,
     status: str,
     *,
     result: str | None = None,
     error: str | None = None,
 ) -> Outcome:
+    """Finish the run; a held-back activity result is written in the same statement."""
+    events = ctx.take_deferred() if isinstance(ctx, _LiveContext) else ()
     try:
-        store.finish(handle.lease, status=status, result=result, error=error)
+        ctx.store.finish(ctx.handle.lease, status=status, result=result, error=error, events=events)
     except LeaseLostError:
-        return Outcome(run_id, LOST)
-    logger.info("run %s %s", run_id, status)
-    return Outcome(run_id, status, error=error)
+        return Outcome(ctx.run_id, LOST)
+    logger.info("run %s %s", ctx.run_id, status)
+    return Outcome(ctx.run_id, status, error=error, result=result)

@@ -1,9 +1,11 @@
 """The journal as the engine sees it: event kinds, payload helpers and the replay cursor.
 
-Pure code, no I/O. A run's history is the list of `Event`s the store returns; the
-`Cursor` walks it while the workflow replays. Each effect call consumes the events
-recorded for it (one or several, e.g. failed attempts then the result) and checks
-that their command identity matches the call; a mismatch is drift.
+Pure code, no I/O. A run's history is what the store returns: journal rows (`Event`
+or `Recorded`), after the `Compacted` steps of its snapshot if it has one
+(`continuum.runtime.snapshot`). The `Cursor` walks it while the workflow replays. Each
+effect call consumes the entries recorded for it (one or several raw events, e.g.
+failed attempts then the result, or one step standing for all of them) and checks that
+their command identity matches the call; a mismatch is drift.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any
 
 from .codec import from_jsonable, to_jsonable
 from .command import CommandId
-from .store.base import Event, NewEvent
+from .store.base import NewEvent
 
 # --- event kinds ---------------------------------------------------------------------
 ACTIVITY_COMPLETED = "activity_completed"
@@ -42,14 +44,46 @@ ACTIVITY_KINDS = frozenset(
 )
 
 
+#: Command identities as read from journals and snapshots, interned: the tuple a
+#: generated call site passes and the identity recorded for it become one `CommandId`
+#: object, so the replay check is mostly an identity test. Bounded, since a process
+#: may load many versions.
+_COMMANDS: dict[Any, CommandId] = {}
+_COMMANDS_MAX = 65_536
+
+
+def intern_command(given: Any) -> CommandId:
+    """`CommandId.coerce`, memoized for hashable identities (tuples)."""
+    if type(given) is CommandId:
+        return given
+    try:
+        return _COMMANDS[given]
+    except (KeyError, TypeError):
+        pass
+    command = CommandId.coerce(given)
+    if isinstance(given, tuple) and len(_COMMANDS) < _COMMANDS_MAX:
+        _COMMANDS[given] = command
+    return command
+
+
 def dump_payload(fields: dict[str, Any]) -> str:
     """JSON text of an event payload whose values are already JSON data."""
     return json.dumps(fields, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 
 
+#: The C scanner behind `json.loads`, called directly: for the short payloads of a
+#: replay, `json.loads`'s own checks (type, whitespace regexes) cost twice the parse.
+_scan_json = json.JSONDecoder().scan_once
+
+
 def load_payload(text: str) -> dict[str, Any]:
     """Parse an event payload; user values inside stay JSON data (see `user_value`)."""
-    data = json.loads(text)
+    try:
+        data, end = _scan_json(text, 0)
+    except StopIteration:  # leading whitespace or not JSON: json.loads decides
+        end = -1
+    if end != len(text):
+        data = json.loads(text)
     return data if isinstance(data, dict) else {"value": data}
 
 
@@ -78,19 +112,168 @@ def command_tuple(command: CommandId) -> tuple[Any, ...]:
     return tuple(command)
 
 
+class Compacted:
+    """A snapshot step: one effect call's recorded events, replayed as one entry.
+
+    ``seq``, ``kind`` and ``command`` are those of the call's first event, so a step is
+    checked against the call (and drift reported) exactly like that event; ``last`` is
+    the seq of its last event. Subclasses hold the recorded outcome, decoded once when
+    the snapshot was read; user values stay JSON data (`user_value` copies them out).
+    """
+
+    __slots__ = ("command", "kind", "last", "seq")
+
+    def __init__(self, seq: int, last: int, kind: str, command: CommandId) -> None:
+        self.seq = seq
+        self.last = last
+        self.kind = kind
+        self.command = command
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(seq={self.seq}, last={self.last}, kind={self.kind!r})"
+
+
+class ActivityStep(Compacted):
+    """An activity call: its attempts and its outcome."""
+
+    __slots__ = ("args", "compensate", "failure", "kwargs", "name", "plain", "result")
+
+    def __init__(
+        self,
+        seq: int,
+        last: int,
+        kind: str,
+        command: CommandId,
+        name: str | None,
+        result: Any = None,
+        compensate: str | None = None,
+        args: Any = None,
+        kwargs: Any = None,
+        failure: tuple[str, str, int] | None = None,
+    ) -> None:
+        # Assigned here rather than through Compacted.__init__: built once per step of
+        # a long history, where the extra call is a fifth of the cost.
+        self.seq = seq
+        self.last = last
+        self.kind = kind
+        self.command = command
+        #: The recorded ``"pkg.mod:function"`` (None in histories that did not record it).
+        self.name = name
+        self.result = result
+        self.compensate = compensate
+        self.args = args
+        self.kwargs = kwargs
+        #: (error_type, message, attempts) of a terminal failure, else None.
+        self.failure = failure
+        #: Completed, no compensation: replay just returns ``result``.
+        self.plain = failure is None and not compensate
+
+
+class ActivityRun(Compacted):
+    """Consecutive plain calls of one activity call site (a loop), as one cursor entry.
+
+    Each call covered ``advance`` events (its attempts and its completion, no
+    compensation) and returned ``results[i]``. The cursor walks the calls one by one
+    (`Cursor.peek` hands out each as an `ActivityStep`); the activity hot path reads
+    ``results`` directly, so a long loop costs no object per call to load.
+    """
+
+    __slots__ = ("advance", "name", "results")
+
+    def __init__(
+        self,
+        seq: int,
+        kind: str,
+        command: CommandId,
+        name: str | None,
+        advance: int,
+        results: list[Any],
+    ) -> None:
+        Compacted.__init__(self, seq, seq + advance * len(results) - 1, kind, command)
+        self.name = name
+        self.advance = advance
+        self.results = results
+
+    def step(self, offset: int) -> ActivityStep:
+        """The ``offset``-th call of the run as a step of its own."""
+        seq = self.seq + offset * self.advance
+        return ActivityStep(
+            seq, seq + self.advance - 1, self.kind, self.command, self.name, self.results[offset]
+        )
+
+
+class SignalStep(Compacted):
+    """An `await_signal` that got a signal (``value``) or timed out."""
+
+    __slots__ = ("timed_out", "value")
+
+    def __init__(
+        self, seq: int, last: int, kind: str, command: CommandId, value: Any, timed_out: bool
+    ) -> None:
+        Compacted.__init__(self, seq, last, kind, command)
+        self.value = value
+        self.timed_out = timed_out
+
+
+class TimerStep(Compacted):
+    """A timer that fired."""
+
+    __slots__ = ()
+
+
+class ValueStep(Compacted):
+    """A ``side_effect`` (now, uuid4, random, side_effect) or ``attributes_set`` event."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, seq: int, last: int, kind: str, command: CommandId, value: Any) -> None:
+        Compacted.__init__(self, seq, last, kind, command)
+        self.value = value
+
+
+class PatchStep(Compacted):
+    """A ``patched`` marker."""
+
+    __slots__ = ("change_id",)
+
+    def __init__(self, seq: int, last: int, kind: str, command: CommandId, change_id: Any) -> None:
+        Compacted.__init__(self, seq, last, kind, command)
+        self.change_id = change_id
+
+
+class ChildStep(Compacted):
+    """``child_started``, ``child_completed`` or ``child_failed``: its payload fields."""
+
+    __slots__ = ("fields",)
+
+    def __init__(
+        self, seq: int, last: int, kind: str, command: CommandId, fields: dict[str, Any]
+    ) -> None:
+        Compacted.__init__(self, seq, last, kind, command)
+        self.fields = fields
+
+
+def last_seq(entry: Any) -> int:
+    """The last journal seq a history entry covers (a raw event or a `Compacted` step)."""
+    return entry.last if isinstance(entry, Compacted) else entry.seq
+
+
 class Cursor:
     """Position in a run's recorded history while it replays.
 
-    ``seq`` numbers start at 1 and have no gaps; `next_seq` is the position the next
-    live event takes.
+    The entries are journal rows (`Event`, `Recorded`), after the `Compacted` steps
+    of a snapshot if there is one. ``seq`` numbers start at 1 and have no gaps;
+    `next_seq` is the position the next live event takes. Inside an `ActivityRun`
+    entry, ``_offset`` is the next call's position.
     """
 
-    __slots__ = ("_events", "_index", "next_seq")
+    __slots__ = ("_events", "_index", "_offset", "next_seq")
 
-    def __init__(self, events: Sequence[Event]) -> None:
+    def __init__(self, events: Sequence[Any]) -> None:
         self._events = list(events)
         self._index = 0
-        self.next_seq = (self._events[-1].seq if self._events else 0) + 1
+        self._offset = 0
+        self.next_seq = (last_seq(self._events[-1]) if self._events else 0) + 1
 
     @property
     def at_tail(self) -> bool:
@@ -98,26 +281,47 @@ class Cursor:
         return self._index >= len(self._events)
 
     @property
-    def recorded(self) -> list[Event]:
-        """Every recorded event the cursor walks (consumed or not), in seq order."""
+    def recorded(self) -> list[Any]:
+        """Every recorded entry the cursor walks (consumed or not), in seq order."""
         return list(self._events)
 
     @property
     def remaining(self) -> int:
-        """Recorded events not consumed yet."""
-        return len(self._events) - self._index
+        """Recorded entries (events, or calls of a snapshot) not consumed yet."""
+        left = len(self._events) - self._index
+        if left:
+            entry = self._events[self._index]
+            if type(entry) is ActivityRun:
+                left += len(entry.results) - 1 - self._offset
+        return left
 
-    def peek(self) -> Event | None:
-        """The next recorded event, or None at the live tail."""
+    def peek(self) -> Any:
+        """The next recorded entry (event or `Compacted` step), or None at the live tail."""
         # Called several times per replayed effect: no property call, one comparison.
         index = self._index
-        return self._events[index] if index < len(self._events) else None
+        if index >= len(self._events):
+            return None
+        entry = self._events[index]
+        return entry.step(self._offset) if type(entry) is ActivityRun else entry
 
-    def advance(self) -> Event:
-        """Consume and return the next recorded event."""
-        event = self._events[self._index]
+    def advance(self) -> Any:
+        """Consume and return the next recorded entry."""
+        entry = self._events[self._index]
+        if type(entry) is ActivityRun:
+            offset = self._offset
+            self.skip_call(entry)
+            return entry.step(offset)
         self._index += 1
-        return event
+        return entry
+
+    def skip_call(self, run: ActivityRun) -> None:
+        """Move past the current call of ``run`` (the entry at the cursor)."""
+        offset = self._offset + 1
+        if offset == len(run.results):
+            self._index += 1
+            self._offset = 0
+        else:
+            self._offset = offset
 
     def new_event(self, kind: str, command: CommandId | None, fields: dict[str, Any]) -> NewEvent:
         """Build the next live event and move `next_seq` past it."""
@@ -135,6 +339,6 @@ class Cursor:
         self.next_seq -= count
 
 
-def recorded_command(event: Event) -> CommandId | None:
+def recorded_command(event: Any) -> CommandId | None:
     """The command identity stored with ``event`` (None for run-level events)."""
     return None if event.command is None else CommandId.coerce(event.command)

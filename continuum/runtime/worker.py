@@ -6,7 +6,12 @@ otherwise blocks in `Store.wait_for_work` (LISTEN/NOTIFY on Postgres) for at mos
 ``poll_interval`` seconds (default 5) — the slow fallback poll that also finds due
 timers. An idle worker therefore makes two claim queries per poll interval, plus a look
 at the schedules every 10 s (`continuum.runtime.schedules.ScheduleRunner`): about 0.5
-query per second.
+query per second. A notification about runs leads to a claim of runs only, one about
+a queued task to a claim of tasks only.
+
+Co-located mode: a worker running in the application's process executes the runs its
+bound client starts (`Worker.client`, `Worker.execute_new`) without any claim: the
+start inserts them already leased to it.
 
 Threads, not processes: a workflow spends its time waiting on Postgres or on
 activities' I/O, and one process per worker keeps leases, the pool and the registry in
@@ -31,7 +36,7 @@ from collections.abc import Callable, Collection
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .activity_context import ActivityInfo, invoke
 from .effects._activities import error_type_name, import_function
@@ -44,9 +49,16 @@ from .registry import Registry
 from .retention import PruneTicker, RetentionRegistrar
 from .retry import Retry
 from .schedules import ScheduleRunner
-from .store.base import Lease, RunRecord, Store, Task
+from .store.base import Lease, NewRun, RunRecord, Store, Task
+
+if TYPE_CHECKING:
+    from .client import Client
 
 logger = logging.getLogger(__name__)
+
+
+#: Both kinds of work a claim looks for.
+_EVERYTHING = frozenset(("runs", "tasks"))
 
 
 def default_owner() -> str:
@@ -122,9 +134,12 @@ class Worker:
         # A store whose wait skips `finished` notifications and never misses one that
         # arrived since the last wait (Postgres) lets the loop wait right after a claim
         # instead of claiming again; with any other store it claims until nothing is due.
-        self._claimable_wait: Callable[[float], None] | None = getattr(
+        self._claimable_wait: Callable[[float], frozenset[str] | None] | None = getattr(
             store, "wait_for_claimable", None
         )
+        # What the next claim looks for: "runs", "tasks" (both unless the last wait was
+        # ended by notifications that concern one kind only).
+        self._wanted: frozenset[str] = _EVERYTHING
         #: Items still executing when the drain gave up (their threads are abandoned).
         self.abandoned = 0
         # Housekeeping (schedules, retention, pruning): see continuum.runtime.schedules
@@ -177,6 +192,73 @@ class Worker:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
+    # --- co-located mode ------------------------------------------------------------------
+    def client(self) -> Client:
+        """A `Client` bound to this worker (co-located mode, see `execute_new`).
+
+        It shares the worker's store; closing it leaves the store open.
+        """
+        from .client import Client
+
+        return Client(worker=self)
+
+    def execute_new(self, new: NewRun) -> tuple[RunRecord, Future[Outcome | None] | None] | None:
+        """Start ``new`` leased to this worker and execute it here, skipping the claim.
+
+        The run is inserted already running, pinned to this registry's current version
+        and leased to this worker, in one statement (`Store.create_run_leased`), and
+        goes straight to a free executor thread: no notification, no claim query, no
+        history read. It is journaled and fenced like any other run, and the lease is
+        renewed as usual; if this process dies, another worker takes the run over when
+        the lease expires and resumes it by replay.
+
+        Returns (record, future of the `Outcome`), or (existing record, None) for an
+        ``id`` that already exists, or None when this worker cannot take it now (not
+        running or stopping, the workflow not in its registry, a delayed start, or no
+        free executor thread): the caller then creates the run the ordinary way and
+        whichever worker is free claims it.
+        """
+        version = self.registry.current.get(new.workflow)
+        if (
+            version is None
+            or new.start_at is not None
+            or new.adopt_children_of is not None
+            or self._stop.is_set()
+            or self._thread is None
+            or not self._thread.is_alive()
+        ):
+            return None
+        with self._lock:
+            if self._busy >= self.options.concurrency:
+                return None
+            self._busy += 1  # the thread is reserved before the run exists
+        try:
+            record, lease = self.store.create_run_leased(
+                new,
+                owner=self.owner,
+                version_hash=version,
+                lease_seconds=self.options.lease_seconds,
+            )
+        except BaseException:
+            self._unreserve()
+            raise
+        if lease is None:
+            self._unreserve()
+            return record, None
+        try:
+            future: Future[Outcome | None] = self._pool.submit(self._execute_run, record, lease)
+        except RuntimeError:  # the pool shut down meanwhile: let another worker have it
+            self._unreserve()
+            self._release(LeaseHandle(lease))
+            return record, None
+        future.add_done_callback(self._done)
+        return record, future
+
+    def _unreserve(self) -> None:
+        with self._lock:
+            self._busy -= 1
+        self._slot_free.set()
+
     # --- the claim loop -------------------------------------------------------------------
     def _free(self) -> int:
         with self._lock:
@@ -187,15 +269,17 @@ class Worker:
         saturated = False
         self._housekeeping()
         try:
-            claimed, saturated = self._claim()
+            claimed, saturated = self._claim(self._wanted)
         except StoreError as err:
             logger.warning("claim failed: %s; retrying", err)
+            self._wanted = _EVERYTHING
             self._stop.wait(min(self.options.poll_interval, 1.0))
             return
         except Exception:
             # Whatever went wrong, the claim loop must outlive it: held leases are
             # renewed by their own thread and the next round simply tries again.
             logger.exception("claim loop error; retrying")
+            self._wanted = _EVERYTHING
             self._stop.wait(min(self.options.poll_interval, 1.0))
             return
         if self._stop.is_set():
@@ -203,12 +287,27 @@ class Worker:
         if self._free() <= 0:
             self._slot_free.wait(self.options.poll_interval)
             self._slot_free.clear()
-        elif claimed == 0:
-            (self._claimable_wait or self.store.wait_for_work)(self.options.poll_interval)
-        elif self._claimable_wait is not None and not saturated:
-            # Everything due was claimed; a notification since the last wait (a run
-            # started meanwhile) makes this return at once, so nothing is missed.
-            self._claimable_wait(self.options.poll_interval)
+            self._wanted = _EVERYTHING  # what arrived meanwhile is not known
+        elif claimed == 0 or (self._claimable_wait is not None and not saturated):
+            # After a claim that took everything due, a notification since the last wait
+            # (a run started meanwhile) makes this return at once, so nothing is missed.
+            self._wait_for_claimable()
+        else:
+            self._wanted = _EVERYTHING  # a claim hit its limit: look again at once
+
+    def _wait_for_claimable(self) -> None:
+        """Sleep until work may be due; remember which kinds the wake-up concerns.
+
+        A notification about a new or woken run leaves the task queues alone in the
+        next claim, and one about a task the runs (one query instead of two per
+        wake-up); the fallback poll (a timeout) and stores that cannot tell claim both.
+        """
+        if self._claimable_wait is None:
+            self.store.wait_for_work(self.options.poll_interval)
+            self._wanted = _EVERYTHING
+            return
+        kinds = self._claimable_wait(self.options.poll_interval)
+        self._wanted = _EVERYTHING if kinds is None else kinds
 
     def _housekeeping(self) -> None:
         """Fire due schedules and prune a batch; failures are logged, never fatal."""
@@ -220,12 +319,13 @@ class Worker:
         except StoreError as err:
             logger.warning("housekeeping failed: %s; retrying later", err)
 
-    def _claim(self) -> tuple[int, bool]:
-        """Claim runs, then tasks; returns (items claimed, whether a claim hit its limit)."""
+    def _claim(self, wanted: frozenset[str] = frozenset(("runs", "tasks"))) -> tuple[int, bool]:
+        """Claim runs, then tasks (those ``wanted``); returns (items claimed, whether a
+        claim hit its limit)."""
         claimed = 0
         saturated = False
         free = self._free()
-        if free > 0 and self.registry.current:
+        if free > 0 and self.registry.current and "runs" in wanted:
             runs = self.store.claim_runs(
                 owner=self.owner,
                 current_versions=self.registry.current,
@@ -238,7 +338,7 @@ class Worker:
             claimed += len(runs)
             saturated = len(runs) >= free
         free = self._free()
-        if free > 0 and self.options.queues:
+        if free > 0 and self.options.queues and "tasks" in wanted:
             tasks = self.store.claim_tasks(
                 owner=self.owner,
                 queues=self.options.queues,

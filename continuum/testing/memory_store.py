@@ -12,7 +12,7 @@ import copy
 import itertools
 import threading
 import uuid
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -145,6 +145,16 @@ class _MemoryStep:
         self.snapshot = snapshot
 
 
+class _Watch:
+    """`Store.watch_run` in memory: woken by any change (spurious wake-ups are allowed)."""
+
+    def __init__(self, store: InMemoryStore) -> None:
+        self._store = store
+
+    def wait(self, timeout: float) -> None:
+        self._store.wait_for_work(timeout)
+
+
 class InMemoryStore(MemoryOperations):
     """A complete `Store` in memory (see the module docstring).
 
@@ -223,6 +233,23 @@ class InMemoryStore(MemoryOperations):
                         self._update(child, parent_id=record.run_id)
             self._notify()
             return record, True
+
+    def create_run_leased(
+        self, new: NewRun, *, owner: str, version_hash: str, lease_seconds: float
+    ) -> tuple[RunRecord, Lease | None]:
+        if new.start_at is not None or new.adopt_children_of is not None:
+            raise StoreError("create_run_leased", "unsupported", "runs now, adopts nothing")
+        with self._lock:
+            record, created = self.create_run(replace(new, version_hash=version_hash))
+            if not created:
+                return record, None
+            run = self._runs[record.run_id]
+            run.lease_owner = owner
+            run.lease_token = next(self._tokens)
+            run.lease_expires_at = self.now() + timedelta(seconds=lease_seconds)
+            self._update(run, status=RUNNING, next_wakeup_at=None)
+            lease = Lease(record.run_id, owner, run.lease_token, run.lease_expires_at, True)
+            return run.record, lease
 
     def get_run(self, run_id: str) -> RunRecord | None:
         with self._lock:
@@ -322,6 +349,14 @@ class InMemoryStore(MemoryOperations):
             run = self._runs.get(run_id)
             return None if run is None else run.snapshot
 
+    def load_history(self, run_id: str) -> tuple[Snapshot | None, list[Event]]:
+        with self._lock:
+            run = self._runs.get(run_id)
+            if run is None:
+                return None, []
+            after = 0 if run.snapshot is None else run.snapshot.through_seq
+            return run.snapshot, run.events[after:]  # seq n is at index n - 1
+
     @contextmanager
     def step(self, lease: Lease) -> Iterator[_MemoryStep]:
         with self._lock:
@@ -367,12 +402,23 @@ class InMemoryStore(MemoryOperations):
             self._notify()
 
     def finish(
-        self, lease: Lease, *, status: str, result: str | None = None, error: str | None = None
+        self,
+        lease: Lease,
+        *,
+        status: str,
+        result: str | None = None,
+        error: str | None = None,
+        events: Sequence[NewEvent] = (),
     ) -> None:
         if status not in TERMINAL:
             raise StoreError("finish", "not_terminal", status)
         with self._lock:
             run = self._fenced(lease, "finish")
+            if events:
+                staged = _MemoryStep(self, run)
+                for event in events:
+                    staged.append(event)  # raises before anything changed
+                run.events.extend(staged.events)
             self._release_lease(run)
             now = self.now()
             self._update(
@@ -596,6 +642,11 @@ class InMemoryStore(MemoryOperations):
         with self._lock:
             if not self._closed:
                 self._work.wait(timeout)
+
+    @contextmanager
+    def watch_run(self, run_id: str) -> Iterator[_Watch]:
+        # Every change notifies the one condition: a watch wakes on any of them.
+        yield _Watch(self)
 
     def close(self) -> None:
         with self._lock:

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import ast
+from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from continuum.codegen.errors import CodegenError
 from continuum.codegen.render import (
     GENERATED_HEADER,
+    PRECOMPILED,
+    PRECOMPILED_DIGEST,
     RegistryRow,
     VersionModule,
     environment,
@@ -18,8 +21,12 @@ from continuum.codegen.render import (
     py_string,
     render_registry,
     render_version,
+    render_with_jinja,
+    templates_digest,
     verify_digest,
 )
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "continuum" / "codegen" / "templates"
 
 
 @given(st.text())
@@ -111,3 +118,56 @@ def test_registry_is_sorted_and_parses() -> None:
     }
     assert namespace["CURRENT"] == {"a.b:C": "h1"}
     assert verify_digest(text) is True
+
+
+def test_precompiled_renderers_are_for_these_templates() -> None:
+    # Edited a template? Update its function in render.py, then PRECOMPILED_DIGEST to
+    # templates_digest(); until then builds render through jinja2.
+    assert templates_digest() == PRECOMPILED_DIGEST
+    assert sorted(PRECOMPILED) == sorted(p.name for p in TEMPLATES.glob("*.j2"))
+
+
+_names = st.text(min_size=1, max_size=12)
+_code = st.text(alphabet=st.sampled_from(["a", " ", "\n", "{", "}", "'", '"', "é"]), max_size=30)
+_values = st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=8))
+_CONTEXTS = {
+    "version_body.py.j2": st.fixed_dictionaries(
+        {
+            "short_hash": _names,
+            "workflow": _names,
+            "future": st.lists(_names, max_size=2).map(tuple),
+            "imports": _code,
+            "frozen_code": _code,
+            "metadata": st.lists(st.tuples(_names, st.one_of(_values, st.lists(_values)))).map(
+                tuple
+            ),
+            "blank_lines": st.integers(0, 3),
+        }
+    ),
+    "version_module.py.j2": st.fixed_dictionaries(
+        {"source": _names, "version_hash": _names, "digest": _names, "body": _code}
+    ),
+    "helper_body.py.j2": st.fixed_dictionaries(
+        {
+            "source_module": _names,
+            "workflow": _names,
+            "future": st.lists(_names, max_size=2).map(tuple),
+            "imports": _code,
+            "frozen_code": _code,
+            "exported": st.lists(_names, max_size=3),
+            "blank_lines": st.integers(0, 3),
+        }
+    ),
+    "helper_module.py.j2": st.fixed_dictionaries(
+        {"source": _names, "digest": _names, "body": _code}
+    ),
+    "package_init.py.j2": st.just({}),
+}
+
+
+@pytest.mark.parametrize("template", sorted(_CONTEXTS))
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_precompiled_renderers_match_jinja2(template: str, data: st.DataObject) -> None:
+    context = data.draw(_CONTEXTS[template])
+    assert PRECOMPILED[template](**context) == render_with_jinja(template, context)

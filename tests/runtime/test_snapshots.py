@@ -14,7 +14,13 @@ from continuum.runtime.client import Client
 from continuum.runtime.engine import execute_run
 from continuum.runtime.lease import LeaseHandle
 from continuum.runtime.registry import Registry
-from continuum.runtime.snapshot import DEFAULT_SNAPSHOT_THRESHOLD, pack, threshold_of, unpack
+from continuum.runtime.snapshot import (
+    DEFAULT_SNAPSHOT_THRESHOLD,
+    FORMAT_VERSION,
+    pack,
+    threshold_of,
+    unpack,
+)
 from continuum.runtime.store.base import COMPLETED, NewRun, Snapshot
 from continuum.testing.drive import drain
 from continuum.testing.memory_store import InMemoryStore
@@ -101,11 +107,18 @@ def test_snapshot_holds_exactly_the_journal_prefix():
     drain(store, REG)
     snapshot = store.load_snapshot(run_id)
     version = store.get_run(run_id).version_hash
-    packed = unpack(snapshot, run_id=run_id, version_hash=version)
-    recorded = store.load_events(run_id)[: snapshot.through_seq]
-    assert [(e.seq, e.kind, e.command, e.payload) for e in packed] == [
-        (e.seq, e.kind, e.command, e.payload) for e in recorded
+    assert snapshot.format_version == FORMAT_VERSION == 2
+    steps = unpack(snapshot, run_id=run_id, version_hash=version)
+    recorded = {e.seq: e for e in store.load_events(run_id)}
+    # One step per call (an activity, a signal wait), gapless from seq 1, each carrying
+    # its first event's seq, kind and command identity.
+    assert [s.seq for s in steps] == [1] + [s.last + 1 for s in steps[:-1]]
+    assert steps[-1].last == snapshot.through_seq
+    assert [(s.seq, s.kind, tuple(s.command)) for s in steps] == [
+        (s.seq, recorded[s.seq].kind, recorded[s.seq].command) for s in steps
     ]
+    assert [type(s).__name__ for s in steps[:2]] == ["ActivityRun", "SignalStep"]
+    assert (steps[0].results, steps[1].value) == ([0], 2)
     assert unpack(snapshot, run_id=run_id, version_hash="another-version") is None
 
 
@@ -114,7 +127,7 @@ def test_unknown_snapshot_format_is_a_clear_error_and_replay_falls_back(store, c
     run_id = client.start(Ticker, 2)
     drain(store, REG)
     future = Snapshot(run_id, 1, 99, json.dumps({"format": 99}))
-    with pytest.raises(SnapshotFormatError, match=r"format 99.*reads formats \[1\]"):
+    with pytest.raises(SnapshotFormatError, match=r"format 99.*reads formats \[1, 2\]"):
         unpack(future, run_id=run_id, version_hash=None)
     client.signal(run_id, "tick", 0)  # wakes the run so it can be claimed
     [(_run, lease)] = store.claim_runs(
@@ -134,7 +147,7 @@ def test_unknown_snapshot_format_is_a_clear_error_and_replay_falls_back(store, c
 def test_threshold_comes_from_the_class_or_the_default():
     assert threshold_of(Ticker) == THRESHOLD
     assert threshold_of(Shapes) == DEFAULT_SNAPSHOT_THRESHOLD
-    assert pack("r", None, []).through_seq == 0
+    assert pack("r", None, []) is None  # nothing to compact: no snapshot
 
 
 OPS = st.lists(
@@ -181,3 +194,31 @@ def test_an_older_snapshot_never_replaces_a_newer_one(store):
         step.save_snapshot(Snapshot(run_id, 3, 1, '{"older": true}'))
     assert store.load_snapshot(run_id) == Snapshot(run_id, 5, 1, '{"newer": true}')
     assert store.load_snapshot("no-such-run") is None
+
+
+def test_load_history_is_the_snapshot_and_the_rows_after_it(store):
+    """Both stores: what a resume reads (the snapshot row, then the journal after it)."""
+    client = Client(store=store)
+    run_id = client.start(Ticker, 3)
+    assert store.load_history(run_id) == (None, [])
+    drain(store, REG)
+    client.signal(run_id, "tick", 1)
+    drain(store, REG)  # activity, signal wait and signal, activity, signal wait
+
+    def rows(events):
+        return [(e.seq, e.kind, tuple(e.command or ()), e.payload) for e in events]
+
+    journal = store.load_events(run_id)
+    assert len(journal) == 5
+    snapshot, after = store.load_history(run_id)
+    assert snapshot is None and rows(after) == rows(journal)
+    client.signal(run_id, "tick", 1)  # wakes it, so it can be claimed
+    [(_run, lease)] = store.claim_runs(
+        owner="t", current_versions=REG.current, known_versions=(), limit=1, lease_seconds=30
+    )
+    with store.step(lease) as step:
+        step.save_snapshot(Snapshot(run_id, 3, 2, "{}"))
+    store.release(lease)
+    snapshot, after = store.load_history(run_id)
+    assert snapshot == Snapshot(run_id, 3, 2, "{}")
+    assert rows(after) == rows(journal[3:]) and [e.seq for e in after] == [4, 5]

@@ -29,6 +29,7 @@ from ..journal import (
     ACTIVITY_FAILED,
     ACTIVITY_KINDS,
     ACTIVITY_SCHEDULED,
+    ActivityStep,
     iso,
     jsonable,
     load_payload,
@@ -174,6 +175,11 @@ def _replay_completed(ctx: RunContext, command: CommandId, name: str) -> Any:
     event = ctx.cursor.peek()
     if event is None or event.kind != ACTIVITY_COMPLETED or event.command != command:
         return _NOT_RECORDED
+    if type(event) is ActivityStep:  # a snapshot step (see `RunContext.activity`)
+        if not event.plain or event.name not in (None, name):
+            return _NOT_RECORDED
+        ctx.cursor.advance()
+        return user_value(event.result)
     fields = load_payload(event.payload)
     if fields.get("compensate") or fields.get("activity") not in (None, name):
         return _NOT_RECORDED
@@ -186,6 +192,9 @@ def _replay(ctx: RunContext, call: _Call) -> _Replayed:
     event = ctx.expect(call.command, ACTIVITY_KINDS)
     if event is not None:
         state.first_seq = event.seq
+        if type(event) is ActivityStep:
+            _apply_step(ctx, call, state, event)
+            return state
     while event is not None:
         fields = load_payload(event.payload)
         if fields.get("activity") not in (None, call.name):
@@ -202,6 +211,28 @@ def _replay(ctx: RunContext, call: _Call) -> _Replayed:
             return state
         event = ctx.expect(call.command, ACTIVITY_KINDS)
     return state
+
+
+def _apply_step(ctx: RunContext, call: _Call, state: _Replayed, step: ActivityStep) -> None:
+    """Fold a snapshot step (the call's attempts and outcome) into ``state``.
+
+    The same checks and results as replaying its events one by one through `_apply`.
+    """
+    if step.name not in (None, call.name):
+        ctx.drift = ReplayDriftError(
+            ctx.run_id, step.seq, (call.command.kind, call.name), (step.kind, step.name)
+        )
+        raise ctx.drift
+    if step.failure is not None:
+        error_type, message, attempts = step.failure
+        fields: dict[str, Any] = {"error_type": error_type, "message": message}
+        fields["attempts"] = attempts
+        _apply(ctx, call, state, ACTIVITY_FAILED, step.last, fields)
+        return
+    fields = {"result": step.result}
+    if step.compensate:
+        fields.update(compensate=step.compensate, args=step.args, kwargs=step.kwargs)
+    _apply(ctx, call, state, ACTIVITY_COMPLETED, step.last, fields)
 
 
 def _apply(

@@ -27,6 +27,7 @@ from ..journal import (
     CHILD_COMPLETED,
     CHILD_FAILED,
     CHILD_STARTED,
+    ChildStep,
     jsonable,
     load_payload,
     user_value,
@@ -85,7 +86,7 @@ def start_child(
     ctx.enter()
     event = ctx.expect(cmd, (CHILD_STARTED,))
     if event is not None:
-        fields = load_payload(event.payload)
+        fields = event.fields if type(event) is ChildStep else load_payload(event.payload)
         return ChildRef(fields["child_run_id"], fields["workflow"])
     payload = json.dumps(jsonable(input, what=f"the input of child workflow {name}", root="input"))
     run_id = child_run_id(ctx.run_id, ctx.cursor.next_seq, id, cmd)
@@ -119,6 +120,8 @@ def await_child(
     event = ctx.expect(cmd, (CHILD_COMPLETED, CHILD_FAILED))
     if event is None:
         event_kind, fields = _live_outcome(ctx, ref, cmd)
+    elif type(event) is ChildStep:
+        event_kind, fields = event.kind, event.fields
     else:
         event_kind, fields = event.kind, load_payload(event.payload)
     if event_kind == CHILD_COMPLETED:

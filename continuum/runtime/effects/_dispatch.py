@@ -19,9 +19,10 @@ after catching it replays like any other code.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import sys
 from collections.abc import Callable, Collection, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -34,8 +35,19 @@ from ..errors import (
     Suspend,
     SuspendLeakError,
 )
-from ..journal import CANCEL_RECEIVED, Cursor, recorded_command
+from ..journal import (
+    ACTIVITY_COMPLETED,
+    CANCEL_RECEIVED,
+    ActivityRun,
+    ActivityStep,
+    Cursor,
+    intern_command,
+    load_payload,
+    recorded_command,
+    user_value,
+)
 from ..store.base import Event
+from .activity import NOT_RECORDED
 
 if TYPE_CHECKING:
     from ..lease import LeaseHandle
@@ -75,24 +87,38 @@ def derive_command(kind: str, workflow: str, source: str) -> CommandId:
 #: Effect implementations resolved on first use (their modules import this one).
 _LAZY: dict[str, Callable[..., Any]] = {}
 
+
+def _effect(module: str, name: str) -> Callable[..., Any]:
+    """``effects.<module>.<name>``, imported once.
+
+    A function-level import statement per call would cost more than a replayed step.
+    """
+    found = _LAZY.get(name)
+    if found is None:
+        found = _LAZY[name] = getattr(importlib.import_module(f"{__package__}.{module}"), name)
+    return found
+
+
 #: Generated code passes the same constant tuple at a call site on every replay: its
-#: `CommandId` is built once. Bounded, since a process may load many versions.
-_COMMANDS: dict[Any, CommandId] = {}
-_COMMANDS_MAX = 65_536
+#: `CommandId` is built once, and is the very object a snapshot step recorded for it.
+_coerced = intern_command
 
 
-def _coerced(given: Any) -> CommandId:
-    """`CommandId.coerce`, memoized for hashable identities."""
-    if type(given) is CommandId:
-        return given
-    try:
-        return _COMMANDS[given]
-    except (KeyError, TypeError):
-        pass
-    command = CommandId.coerce(given)
-    if isinstance(given, tuple) and len(_COMMANDS) < _COMMANDS_MAX:
-        _COMMANDS[given] = command
-    return command
+#: Activity functions' ``"pkg.mod:function"`` names, computed once per function.
+_ACTIVITY_NAMES: dict[Any, str] = {}
+
+
+def activity_name(fn: Any) -> str | None:
+    """``"pkg.mod:function"`` of ``fn`` (memoized), or None when it has no such name."""
+    module = getattr(fn, "__module__", None)
+    qualname = getattr(fn, "__qualname__", None)
+    if not module or not qualname:
+        return None
+    name = f"{module}:{qualname}"
+    if len(_ACTIVITY_NAMES) < 65_536:
+        with suppress(TypeError):  # an unhashable callable is not memoized
+            _ACTIVITY_NAMES[fn] = name
+    return name
 
 
 @dataclass(slots=True)
@@ -299,92 +325,113 @@ class RunContext:
         """The instant ``seconds`` from now."""
         return self.clock() + timedelta(seconds=seconds)
 
+    def replay_activity(self, fn: Callable[..., Any], given: Any) -> Any:
+        """The replay hot path: a recorded plain result of a generated activity call.
+
+        A snapshot's step (or run of steps) of a completed activity without
+        compensation, or a raw ``activity_completed`` event. Makes the checks `enter`
+        and `run_activity` would (none of theirs can act at a recorded position but the
+        identity and function name checks) and returns `NOT_RECORDED` for anything
+        else, which `activity()` then hands to `run_activity` (drift included). Called
+        by `activity()` with the generated identity only, so it matches exactly what
+        `command` would return; a context matching more loosely (`versions`' check)
+        gets its looser matches on that slower path.
+        """
+        cursor = self.cursor
+        index = cursor._index
+        entries = cursor._events
+        if (
+            index >= len(entries)
+            or self.suspended is not None
+            or self.drift is not None
+            or self.lost is not None
+            or self.handle.lost
+        ):
+            return NOT_RECORDED
+        entry = entries[index]
+        command = _coerced(given)
+        if not (entry.command is command or entry.command == command):
+            return NOT_RECORDED
+        kind = type(entry)
+        if kind is ActivityRun:
+            # A loop's calls from a snapshot: same identity, name checked per call.
+            name = _ACTIVITY_NAMES.get(fn) or activity_name(fn)
+            if name is None or entry.name not in (None, name):
+                return NOT_RECORDED
+            value = entry.results[cursor._offset]
+            cursor.skip_call(entry)
+        elif kind is ActivityStep:
+            name = _ACTIVITY_NAMES.get(fn) or activity_name(fn)
+            if name is None or not entry.plain or entry.name not in (None, name):
+                return NOT_RECORDED
+            value = entry.result
+            cursor._index = index + 1
+        elif entry.kind == ACTIVITY_COMPLETED:
+            name = _ACTIVITY_NAMES.get(fn) or activity_name(fn)
+            fields = load_payload(entry.payload)
+            if (
+                name is None
+                or fields.get("compensate")
+                or fields.get("activity") not in (None, name)
+            ):
+                return NOT_RECORDED
+            value = fields.get("result")
+            cursor._index = index + 1
+        else:
+            return NOT_RECORDED
+        kind = type(value)
+        return user_value(value) if kind is dict or kind is list else value
+
     # --- effect entry points (called by the public functions in effects/*) -------------
-    # Each delegates to the module owning that effect kind's replay and live logic;
-    # the imports are local so the kinds load only when a run uses them.
+    # Each delegates to the module owning that effect kind's replay and live logic,
+    # imported on first use (those modules import this one).
     def activity(
         self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], **options: Any
     ) -> Any:
-        # The most frequent effect: its module is looked up once, not imported per call.
-        run_activity = _LAZY.get("run_activity")
-        if run_activity is None:
-            from ._activities import run_activity
-
-            _LAZY["run_activity"] = run_activity
-        return run_activity(self, fn, args, kwargs, **options)
+        return _effect("_activities", "run_activity")(self, fn, args, kwargs, **options)
 
     def compensate(self, ref: Any, *, command: Any = None) -> None:
-        from ._compensations import run_compensation
-
-        run_compensation(self, ref, command=command)
+        _effect("_compensations", "run_compensation")(self, ref, command=command)
 
     def compensate_all(self, *, parallel: bool = False, command: Any = None) -> None:
-        from ._compensations import run_all_compensations
-
-        run_all_compensations(self, parallel=parallel, command=command)
+        _effect("_compensations", "run_all_compensations")(self, parallel=parallel, command=command)
 
     def await_signal(self, name: str, *, timeout: Any = None, command: Any = None) -> Any:
-        from ._waits import await_signal
-
-        return await_signal(self, name, timeout=timeout, command=command)
+        return _effect("_waits", "await_signal")(self, name, timeout=timeout, command=command)
 
     def timer(self, duration: Any, *, command: Any = None) -> None:
-        from ._waits import timer
-
-        timer(self, duration, command=command)
+        _effect("_waits", "timer")(self, duration, command=command)
 
     def now(self, *, command: Any = None) -> Any:
-        from ._values import now
-
-        return now(self, command=command)
+        return _effect("_values", "now")(self, command=command)
 
     def today(self, *, command: Any = None) -> Any:
-        from ._values import today
-
-        return today(self, command=command)
+        return _effect("_values", "today")(self, command=command)
 
     def uuid4(self, *, command: Any = None) -> Any:
-        from ._values import uuid4
-
-        return uuid4(self, command=command)
+        return _effect("_values", "uuid4")(self, command=command)
 
     def random(self, *, command: Any = None) -> Any:
-        from ._values import seeded_random
-
-        return seeded_random(self, command=command)
+        return _effect("_values", "seeded_random")(self, command=command)
 
     def side_effect(self, fn: Callable[[], Any], *, command: Any = None) -> Any:
-        from ._values import side_effect
-
-        return side_effect(self, fn, command=command)
+        return _effect("_values", "side_effect")(self, fn, command=command)
 
     def set_attributes(self, attributes: dict[str, Any], *, command: Any = None) -> None:
-        from ._values import set_attributes
-
-        set_attributes(self, attributes, command=command)
+        _effect("_values", "set_attributes")(self, attributes, command=command)
 
     def patched(self, change_id: str, *, command: Any = None) -> bool:
-        from ._values import patched
-
-        return patched(self, change_id, command=command)
+        return _effect("_values", "patched")(self, change_id, command=command)
 
     # --- child workflows and continue_as_new ---------------------------------------------
     def start_child(self, flow: Any, input: Any, *, id: Any = None, command: Any = None) -> Any:
-        from ._children import start_child
-
-        return start_child(self, flow, input, id=id, command=command)
+        return _effect("_children", "start_child")(self, flow, input, id=id, command=command)
 
     def await_child(self, ref: Any, *, command: Any = None) -> Any:
-        from ._children import await_child
-
-        return await_child(self, ref, command=command)
+        return _effect("_children", "await_child")(self, ref, command=command)
 
     def run_child(self, flow: Any, input: Any, *, id: Any = None, command: Any = None) -> Any:
-        from ._children import run_child
-
-        return run_child(self, flow, input, id=id, command=command)
+        return _effect("_children", "run_child")(self, flow, input, id=id, command=command)
 
     def continue_as_new(self, input: Any, *, command: Any = None) -> NoReturn:
-        from ._children import continue_as_new
-
-        continue_as_new(self, input, command=command)
+        _effect("_children", "continue_as_new")(self, input, command=command)

@@ -17,6 +17,8 @@ from ..journal import (
     ATTRIBUTES_SET,
     PATCHED,
     SIDE_EFFECT,
+    PatchStep,
+    ValueStep,
     jsonable,
     load_payload,
     recorded_command,
@@ -31,6 +33,8 @@ def _recorded(ctx: RunContext, kind: str, command: Any, produce: Callable[[], An
     ctx.enter()
     event = ctx.expect(cmd, (SIDE_EFFECT,))
     if event is not None:
+        if type(event) is ValueStep:
+            return event.value
         return load_payload(event.payload).get("value")
     data = produce()
     ctx.write(SIDE_EFFECT, cmd, {"kind": kind, "value": data})
@@ -104,7 +108,12 @@ def patched(ctx: RunContext, change_id: str, *, command: Any = None) -> bool:
     elif (
         event.kind == PATCHED
         and recorded_command(event) == cmd
-        and load_payload(event.payload).get("change_id") == change_id
+        and (
+            event.change_id
+            if type(event) is PatchStep
+            else load_payload(event.payload).get("change_id")
+        )
+        == change_id
     ):
         ctx.cursor.advance()
         decision = True

@@ -20,6 +20,8 @@ from ..journal import (
     SIGNAL_TIMED_OUT,
     TIMER_FIRED,
     TIMER_STARTED,
+    SignalStep,
+    TimerStep,
     iso,
     load_payload,
     parse_iso,
@@ -37,6 +39,8 @@ def await_signal(ctx: RunContext, name: str, *, timeout: Any = None, command: An
     event = ctx.expect(cmd, (SIGNAL_RECEIVED, SIGNAL_AWAITED))
     awaited = False
     deadline: datetime | None = None
+    if type(event) is SignalStep:  # a snapshot step: the wait and what it got
+        return TIMEOUT if event.timed_out else user_value(event.value)
     if event is not None and event.kind == SIGNAL_RECEIVED:
         return user_value(load_payload(event.payload).get("payload"))
     if event is not None:
@@ -82,6 +86,8 @@ def timer(ctx: RunContext, duration: Any, *, command: Any = None) -> None:
     cmd = ctx.command("timer", command, "timer")
     ctx.enter()
     event = ctx.expect(cmd, (TIMER_STARTED,))
+    if type(event) is TimerStep:  # a snapshot step: started and fired
+        return
     if event is not None:
         fires_at = parse_iso(load_payload(event.payload)["fires_at"])
         if ctx.expect(cmd, (TIMER_FIRED,)) is not None:

@@ -11,6 +11,8 @@ from ..retry import Retry
 
 #: Default for ``compensate=``: "not declared" (distinct from an explicit None).
 NOT_DECLARED: Any = object()
+#: `RunContext.replay_activity` found no plain recorded result at this position.
+NOT_RECORDED: Any = object()
 
 
 def activity(
@@ -34,6 +36,11 @@ def activity(
     function that undoes it (called with the same args plus the result).
     """
     ctx = current_run("activity")
+    if _command is not None:
+        # Replaying a generated call: the recorded result, before any option is read.
+        recorded = ctx.replay_activity(fn, _command)
+        if recorded is not NOT_RECORDED:
+            return recorded
     return ctx.activity(
         fn,
         args,

@@ -14,11 +14,11 @@ transaction: its events, mailbox consumption, task and state changes commit toge
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from .operations import OperationsStore
 
@@ -105,6 +105,10 @@ class Lease:
     owner: str
     token: int
     expires_at: datetime
+    #: The run had never executed when this lease was taken (it was pending, or created
+    #: leased by `Store.create_run_leased`), so its journal was empty. A hint a store
+    #: may give: the engine then skips reading the history. False is always safe.
+    fresh: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +121,19 @@ class Event:
     command: tuple[Any, ...] | None  # CommandId as a plain tuple; None for run-level events
     payload: str  # JSON text (codec)
     created_at: datetime | None = None
+
+
+class Recorded(NamedTuple):
+    """A journal row as replay reads it (`Store.load_history`): no run id, no timestamp.
+
+    Cheaper to build than an `Event` for every row of a long journal; it has the same
+    ``seq``, ``kind``, ``command`` and ``payload`` fields.
+    """
+
+    seq: int
+    kind: str
+    command: tuple[Any, ...] | None
+    payload: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,12 +226,33 @@ class Step(Protocol):
         """
 
 
+class RunWatch(Protocol):
+    """What `Store.watch_run` hands out."""
+
+    def wait(self, timeout: float) -> None:
+        """Block until the watched run may have finished, or ``timeout`` seconds pass.
+
+        May return early for other reasons (a reconnect, a shutdown): read the run again.
+        """
+
+
 class Store(OperationsStore, Protocol):
     """Storage operations. Every method is one transaction unless it says otherwise."""
 
     # --- runs ---------------------------------------------------------------------
     def create_run(self, new: NewRun) -> tuple[RunRecord, bool]:
         """Insert a run; if ``run_id`` exists return (existing, False) — idempotent start."""
+
+    def create_run_leased(
+        self, new: NewRun, *, owner: str, version_hash: str, lease_seconds: float
+    ) -> tuple[RunRecord, Lease | None]:
+        """Insert a run already running, pinned to ``version_hash`` and leased to ``owner``.
+
+        One transaction; nothing is announced, since the caller executes the run itself
+        (a co-located worker, `Worker.client`). Idempotent like `create_run`: an existing
+        ``run_id`` returns (existing, None) and leases nothing. The lease is ``fresh``.
+        ``new.start_at`` and ``new.adopt_children_of`` must be None.
+        """
 
     def get_run(self, run_id: str) -> RunRecord | None: ...
 
@@ -255,6 +293,13 @@ class Store(OperationsStore, Protocol):
     def load_snapshot(self, run_id: str) -> Snapshot | None:
         """The run's latest snapshot (saved by `Step.save_snapshot`), or None."""
 
+    def load_history(self, run_id: str) -> tuple[Snapshot | None, Sequence[Event | Recorded]]:
+        """What a resume reads: the run's snapshot and the journal rows after it.
+
+        Without a snapshot, the whole journal. One round trip where the store can; the
+        rows may be `Recorded` tuples instead of full `Event`s.
+        """
+
     def step(self, lease: Lease) -> AbstractContextManager[Step]:
         """Open a fenced transaction; raises `LeaseLostError` on a stale lease."""
 
@@ -268,11 +313,22 @@ class Store(OperationsStore, Protocol):
         """
 
     def finish(
-        self, lease: Lease, *, status: str, result: str | None = None, error: str | None = None
+        self,
+        lease: Lease,
+        *,
+        status: str,
+        result: str | None = None,
+        error: str | None = None,
+        events: Sequence[NewEvent] = (),
     ) -> None:
         """Fenced: move to a terminal status, release the lease, wake a waiting parent.
 
         A non-terminal ``status`` raises `StoreError` (reason ``"not_terminal"``).
+
+        ``events`` are appended first, in the same transaction, with the checks of
+        `Step.append` (a gap or a taken position raises `LeaseLostError`, reason
+        ``"seq_conflict"``, and nothing is written): the engine sends the run's last
+        journal write with its finish.
 
         The parent is woken (next_wakeup_at = now) when it is suspended with
         ``waiting_on="child:<this run_id>"``.
@@ -345,6 +401,13 @@ class Store(OperationsStore, Protocol):
 
         Issues no query while it waits. Postgres also returns when a timer announced by
         a `suspend` comes due.
+        """
+
+    def watch_run(self, run_id: str) -> AbstractContextManager[RunWatch]:
+        """Listen for ``run_id`` finishing, from now until the block ends.
+
+        Enter it before reading the run: a finish committed after that wakes
+        `RunWatch.wait` even if it lands between the read and the wait. Issues no query.
         """
 
     def close(self) -> None: ...

@@ -11,7 +11,8 @@ from psycopg import sql
 from psycopg.rows import class_row
 from psycopg.types.json import Jsonb
 
-from ..base import Event, Lease, NewEvent, Snapshot
+from ...journal import intern_command
+from ..base import Event, Lease, NewEvent, Recorded, Snapshot
 from . import snapshots
 from .pool import Database
 from .runs import refusal
@@ -51,14 +52,16 @@ def _queries(schema: str) -> dict[str, bytes]:
             "command ->> 4, payload, created_at, CASE WHEN {other} THEN command END FROM {events} "
             "WHERE run_id = %s AND seq > %s ORDER BY seq"
         ).format(events=events, other=_OTHER_SHAPE),
-        # The journal after the run's snapshot (all of it without one): sent with the
-        # snapshot read in one pipeline, so a claimed run's history costs one round trip.
+        # What replay reads: the journal after the run's snapshot (all of it without one),
+        # sent with the snapshot read in one pipeline, so a claimed run's history costs
+        # one round trip. Four columns: the command identity as its JSON text, since a
+        # long journal repeats a few identities (each text is decoded once per load),
+        # and no timestamp (parsing one per row cost as much as the rest of the row).
         "load_after_snapshot": sql.SQL(
-            "SELECT seq, kind, command ->> 0, command ->> 1, command ->> 2, command ->> 3, "
-            "command ->> 4, payload, created_at, CASE WHEN {other} THEN command END FROM {events} "
+            "SELECT seq, kind, command::text, payload FROM {events} "
             "WHERE run_id = %s AND seq > COALESCE("
             "(SELECT through_seq FROM {snapshots} WHERE run_id = %s), 0) ORDER BY seq"
-        ).format(events=events, other=_OTHER_SHAPE, snapshots=sql.Identifier(schema, "snapshots")),
+        ).format(events=events, snapshots=sql.Identifier(schema, "snapshots")),
     }
     return {key: query.as_bytes() for key, query in queries.items()}
 
@@ -132,15 +135,45 @@ def _events(run_id: str, rows: list[tuple[Any, ...]]) -> list[Event]:
     ]
 
 
-def load_history(db: Database, run_id: str) -> tuple[Snapshot | None, list[Event]]:
+def load_history(db: Database, run_id: str) -> tuple[Snapshot | None, list[Recorded]]:
     """The run's snapshot and the journal after it (all of it without one), one round trip."""
     snapshot_query = snapshots.load_query(db.schema)
     events_query = _queries(db.schema)["load_after_snapshot"]
 
-    def body(conn: psycopg.Connection) -> tuple[Snapshot | None, list[Event]]:
+    def body(conn: psycopg.Connection) -> tuple[Snapshot | None, list[Recorded]]:
         with conn.pipeline():
             snap = conn.cursor(row_factory=class_row(Snapshot)).execute(snapshot_query, (run_id,))
             rows = conn.cursor().execute(events_query, (run_id, run_id))
-        return snap.fetchone(), _events(run_id, rows.fetchall())
+        return snap.fetchone(), _recorded(rows.fetchall())
 
     return db.run("load_history", body, read_only=True, single=True)
+
+
+def _recorded(rows: list[tuple[Any, ...]]) -> list[Recorded]:
+    """Replay's rows: each distinct command text decoded once, the payload left as text."""
+    commands: dict[str, tuple[Any, ...]] = {}
+    known = commands.get
+    new = tuple.__new__  # builds the NamedTuple without its Python-level __new__
+    out = []
+    append = out.append
+    for seq, kind, text, payload in rows:
+        command = None if text is None else (known(text) or _command_of(text, commands))
+        append(new(Recorded, (seq, kind, command, payload)))
+    return out
+
+
+def _command_of(text: str, commands: dict[str, tuple[Any, ...]]) -> tuple[Any, ...]:
+    """Decode one command text and remember it.
+
+    The identities this runtime writes become interned `CommandId`s (replay compares
+    them by identity first); any other shape stays a plain tuple, as `load_events`
+    gives it back.
+    """
+    value = json.loads(text)
+    parts = tuple(value) if isinstance(value, list) else (value,)
+    shaped = len(parts) == 5 and all(
+        type(part) is kind for part, kind in zip(parts, (str, str, str, int, str), strict=True)
+    )
+    command = intern_command(parts) if shaped else parts
+    commands[text] = command
+    return command

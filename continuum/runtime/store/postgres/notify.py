@@ -68,19 +68,27 @@ class Listener:
         self._cond = threading.Condition()
         self._generation = 0  # every notification (and timer, and reconnect)
         self._claimable = 0  # the same, less ``finished`` notifications
+        # Of those: the ones that may make a run due, and a queued task (a timer, a
+        # reconnect or an interrupt counts as both: what it stands for is unknown).
+        self._runs = 0
+        self._tasks = 0
         self._seen = threading.local()  # .generation: what this thread last returned on
         self._timers: list[float] = []  # heap of epoch seconds of announced wake-ups
+        #: run id -> the events of the `RunWatch`es waiting for it to finish.
+        self._watches: dict[str, set[threading.Event]] = {}
         self._conn: psycopg.Connection | None = None
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
         self._closed = threading.Event()
 
-    def wait(self, timeout: float, *, claimable_only: bool = False) -> None:
+    def wait(self, timeout: float, *, claimable_only: bool = False) -> frozenset[str] | None:
         """Return on a new notification, a due announced timer, or after ``timeout`` s.
 
         With ``claimable_only`` a run's ``finished`` notification does not count: it
         is news for a client awaiting a result, never work for a worker (a waiting
-        parent gets its own ``wake``).
+        parent gets its own ``wake``). It then also says what may be due since this
+        thread's previous wait: ``"runs"``, ``"tasks"`` or both; None after a timeout
+        (anything may be due: a fallback poll).
         """
         self._start()
         deadline = time.monotonic() + max(0.0, timeout)
@@ -92,7 +100,50 @@ class Listener:
                 if remaining <= 0:
                     break
                 self._cond.wait(remaining)
+            moved = self._counter(claimable_only) != seen
             setattr(self._seen, attr, self._counter(claimable_only))
+            if not claimable_only:
+                return None
+            kinds = frozenset(
+                name
+                for name, now in (("runs", self._runs), ("tasks", self._tasks))
+                if getattr(self._seen, name, 0) != now
+            )
+            self._seen.runs, self._seen.tasks = self._runs, self._tasks
+            return kinds if moved and kinds else None
+
+    def watch(self, run_id: str) -> threading.Event:
+        """Start listening for ``run_id``'s ``finished`` notification; returns its flag.
+
+        LISTEN is in place when this returns (or the connection failed, and the waiter
+        falls back to its timeout). Pair with `unwatch`.
+        """
+        self._start()
+        flag = threading.Event()
+        with self._cond:
+            self._watches.setdefault(run_id, set()).add(flag)
+            if self._closed.is_set():
+                flag.set()
+        return flag
+
+    def unwatch(self, run_id: str, flag: threading.Event) -> None:
+        """Stop listening with ``flag`` (from `watch`)."""
+        with self._cond:
+            flags = self._watches.get(run_id)
+            if flags is not None:
+                flags.discard(flag)
+                if not flags:
+                    del self._watches[run_id]
+
+    def _flag_watches(self, run_id: str | None = None) -> None:
+        """Raise the flags watching ``run_id`` (every flag when None). Condition held."""
+        if run_id is None:
+            for flags in self._watches.values():
+                for flag in flags:
+                    flag.set()
+        else:
+            for flag in self._watches.get(run_id, ()):
+                flag.set()
 
     def _counter(self, claimable_only: bool) -> int:
         return self._claimable if claimable_only else self._generation
@@ -124,7 +175,15 @@ class Listener:
             remaining = min(remaining, self._timers[0] + _TIMER_SLACK - now)
         return max(0.0, remaining)
 
-    def _bump(self, *, claimable: bool = True) -> None:
+    def _bump(self, *, claimable: bool = True, watches: bool = False, kind: str = "") -> None:
+        """Count a wake-up; ``kind`` is the notification's ("" when unknown)."""
+        if watches:  # a reconnect or a shutdown: any watched run may have finished
+            self._flag_watches()
+        if claimable:
+            if kind != "task":
+                self._runs += 1
+            if kind in ("task", ""):
+                self._tasks += 1
         self._generation += 1
         if claimable:
             self._claimable += 1
@@ -160,7 +219,7 @@ class Listener:
                 with self._cond:
                     self._conn = conn
                     if not first:  # notifications may have been missed while away
-                        self._bump()
+                        self._bump(watches=True)
                 first, backoff = False, 0.5
                 self._ready.set()
                 while not self._closed.is_set():
@@ -168,7 +227,10 @@ class Listener:
                     for note in conn.notifies(timeout=_CLOSE_CHECK):
                         with self._cond:
                             if self._wakes(note.payload):
-                                self._bump(claimable=_kind(note.payload) != "finished")
+                                finished = _kind(note.payload) == "finished"
+                                if finished and self._watches:
+                                    self._flag_watches(note.payload.split("|", 2)[2])
+                                self._bump(claimable=not finished, kind=_kind(note.payload))
                             else:  # a newly announced timer may move waiters' deadlines
                                 self._cond.notify_all()
             except psycopg.Error as exc:
@@ -176,6 +238,8 @@ class Listener:
                     break
                 logger.warning("wake listener lost its connection (%s); reconnecting", exc)
                 self._ready.set()  # waiters fall back to their timeout poll
+                with self._cond:
+                    self._flag_watches()
                 self._drop()
                 if conn is not None:  # connected, but LISTEN failed
                     with contextlib.suppress(psycopg.Error):
@@ -194,7 +258,7 @@ class Listener:
     def interrupt(self) -> None:
         """Wake every waiter now, as a notification would (a stopping worker)."""
         with self._cond:
-            self._bump()
+            self._bump(watches=True)
 
     def close(self) -> None:
         """Wake every waiter and stop the listening thread, without waiting for it.
@@ -203,4 +267,5 @@ class Listener:
         """
         self._closed.set()
         with self._cond:
+            self._flag_watches()
             self._cond.notify_all()

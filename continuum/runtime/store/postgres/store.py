@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Mapping
+import threading
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from datetime import datetime
 from typing import Any
@@ -10,7 +11,18 @@ from typing import Any
 import psycopg
 
 from ...errors import LeaseLostError
-from ..base import Event, Lease, NewEvent, NewRun, RunRecord, Signal, Snapshot, Task
+from ..base import (
+    Event,
+    Lease,
+    NewEvent,
+    NewRun,
+    Recorded,
+    RunRecord,
+    RunWatch,
+    Signal,
+    Snapshot,
+    Task,
+)
 from . import events, runs, signals, snapshots, tasks
 from .migrate import Migration, MigrationState, database_status, migrate_database
 from .notify import Listener
@@ -98,6 +110,20 @@ class PostgresStep:
         snapshots.save(self._db.schema, self._transaction(), snapshot)
 
 
+class _FlagWatch:
+    """A `RunWatch` over the flag the listener raises on the run's ``finished`` notification."""
+
+    __slots__ = ("_flag",)
+
+    def __init__(self, flag: threading.Event) -> None:
+        self._flag = flag
+
+    def wait(self, timeout: float) -> None:
+        """Return once the flag is raised (then lower it) or after ``timeout`` seconds."""
+        if self._flag.wait(max(0.0, timeout)):
+            self._flag.clear()
+
+
 class PostgresStore(PostgresOperations):
     """Runs, journal, mailbox and task queue in one Postgres schema.
 
@@ -142,6 +168,14 @@ class PostgresStore(PostgresOperations):
     def create_run(self, new: NewRun) -> tuple[RunRecord, bool]:
         """Insert a run; if ``run_id`` exists return (existing, False)."""
         return runs.create_run(self._db, new)
+
+    def create_run_leased(
+        self, new: NewRun, *, owner: str, version_hash: str, lease_seconds: float
+    ) -> tuple[RunRecord, Lease | None]:
+        """Insert a run already running and leased to ``owner``; (existing, None) if it exists."""
+        return runs.create_run_leased(
+            self._db, new, owner=owner, version_hash=version_hash, lease_seconds=lease_seconds
+        )
 
     def get_run(self, run_id: str) -> RunRecord | None:
         """The run ``run_id``, or None."""
@@ -193,8 +227,8 @@ class PostgresStore(PostgresOperations):
         """The run's journal after ``after_seq``, in order."""
         return events.load_events(self._db, run_id, after_seq=after_seq)
 
-    def load_history(self, run_id: str) -> tuple[Snapshot | None, list[Event]]:
-        """`load_snapshot` and the events after it (`load_events`) in one round trip."""
+    def load_history(self, run_id: str) -> tuple[Snapshot | None, list[Recorded]]:
+        """`load_snapshot` and the rows after it (as replay reads them), one round trip."""
         return events.load_history(self._db, run_id)
 
     def load_snapshot(self, run_id: str) -> Snapshot | None:
@@ -214,10 +248,17 @@ class PostgresStore(PostgresOperations):
         runs.suspend(self._db, lease, wake_at=wake_at, waiting_on=waiting_on)
 
     def finish(
-        self, lease: Lease, *, status: str, result: str | None = None, error: str | None = None
+        self,
+        lease: Lease,
+        *,
+        status: str,
+        result: str | None = None,
+        error: str | None = None,
+        events: Sequence[NewEvent] = (),
     ) -> None:
-        """Fenced: move to a terminal status, release the lease, wake a waiting parent."""
-        runs.finish(self._db, lease, status=status, result=result, error=error)
+        """Fenced: append ``events``, move to a terminal status, release the lease, wake
+        a waiting parent; one statement when at most one event comes along."""
+        runs.finish(self._db, lease, status=status, result=result, error=error, events=events)
 
     def release(self, lease: Lease) -> None:
         """Fenced: give the run back unchanged; another worker may claim it at once."""
@@ -270,12 +311,24 @@ class PostgresStore(PostgresOperations):
         """
         self._listener.wait(timeout)
 
-    def wait_for_claimable(self, timeout: float) -> None:
+    def wait_for_claimable(self, timeout: float) -> frozenset[str] | None:
         """`wait_for_work` for a worker's claim loop: runs' ``finished`` notifications
         do not wake it. A notification that arrived since this thread's previous wait
         returns at once, so a worker may wait right after a claim without missing one.
+
+        Returns what the notifications since the previous wait may have made due,
+        ``"runs"`` and/or ``"tasks"``, or None after a timeout (poll everything).
         """
-        self._listener.wait(timeout, claimable_only=True)
+        return self._listener.wait(timeout, claimable_only=True)
+
+    @contextmanager
+    def watch_run(self, run_id: str) -> Iterator[RunWatch]:
+        """Listen for ``run_id`` finishing while the block runs (see `Store.watch_run`)."""
+        flag = self._listener.watch(run_id)
+        try:
+            yield _FlagWatch(flag)
+        finally:
+            self._listener.unwatch(run_id, flag)
 
     def wake_waiters(self) -> None:
         """End every current `wait_for_work` / `wait_for_claimable` at once."""
