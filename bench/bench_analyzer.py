@@ -11,7 +11,8 @@ Workloads (each a project directory under the work directory, default
 
 Tools, each run as the command a user types, in a fresh process:
 
-- ``continuum check`` cold (``--no-cache``) and warm (cache primed by one untimed run);
+- ``continuum check`` cold (``--no-cache``) and warm (cache primed by one untimed run),
+  installed from a wheel of this tree as users get it (`install_wheel`);
 - Fixit (``fixit --rules bench_fixit_rules lint``: two rules resolving qualified names
   like Continuum's, see ``peers/bench_fixit_rules.py``); Fixit has no cache, so cold only;
 - ruff (``--select E722,BLE001``) cold (``--no-cache``) and warm;
@@ -21,7 +22,7 @@ Runs of different tools alternate (A, B, C, A, B, C, …) so drift in machine lo
 all of them alike; each figure is the median of ``--repeats`` runs.
 
 Usage: ``python bench/bench_analyzer.py [--quick] [--repeats N] [--only NAME ...]
-[--json FILE]``
+[--install wheel|editable] [--json FILE]``
 """
 
 from __future__ import annotations

@@ -186,19 +186,40 @@ def counts(sizes: Sizes) -> dict[str, int]:
     }
 
 
+#: A one-client workload's round is run in this many slices, the systems alternating
+#: slice by slice: a burst of load from elsewhere on a shared machine (seconds long)
+#: then hits every system alike instead of one system's whole turn.
+SLICES = 6
+
+
 def run_workloads(runners: dict[str, Runner], sizes: Sizes) -> dict[tuple[str, str], Tally]:
-    """Every workload, alternating the systems, for ``sizes.rounds`` rounds."""
+    """Every workload, alternating the systems, for ``sizes.rounds`` rounds.
+
+    The one-client workloads alternate slice by slice (`SLICES`); a round's figure for
+    a system sums its slices. The concurrent burst is one call per system.
+    """
     tallies: dict[tuple[str, str], Tally] = {}
     for round_no in range(sizes.rounds):
         for workload, command in WORKLOADS.items():
             count = counts(sizes)[workload]
-            for system, runner in runners.items():
-                reply = runner.call(**command, count=count)
-                per_workflow = 10 if workload in ("sequential", "concurrent") else 1
-                tallies.setdefault((workload, system), Tally.empty()).add(reply, per_workflow)
+            slices = 1 if workload == "concurrent" else max(1, min(SLICES, count))
+            totals: dict[str, dict[str, Any]] = {
+                system: {"elapsed": 0.0, "latencies": [], "count": 0} for system in runners
+            }
+            for part in range(slices):
+                share = count // slices + (1 if part < count % slices else 0)
+                for system, runner in runners.items():
+                    reply = runner.call(**command, count=share)
+                    total = totals[system]
+                    total["elapsed"] += reply["elapsed"]
+                    total["latencies"] += reply["latencies"]
+                    total["count"] += reply["count"]
+            per_workflow = 10 if workload in ("sequential", "concurrent") else 1
+            for system, total in totals.items():
+                tallies.setdefault((workload, system), Tally.empty()).add(total, per_workflow)
                 log(
                     f"round {round_no + 1}/{sizes.rounds} {workload:<10} {system:<16} "
-                    f"{count} workflows in {reply['elapsed']:.2f}s"
+                    f"{total['count']} workflows in {total['elapsed']:.2f}s"
                 )
     return tallies
 

@@ -35,6 +35,7 @@ from .registry import (
     scan_helpers,
     scan_versions,
 )
+from .render import render_package_init
 from .version import WorkflowVersion, plan_version
 from .writer import write_if_changed, write_new
 
@@ -129,6 +130,8 @@ class _Plan:
     written: list[Path] = field(default_factory=list)
     results: list[WorkflowResult] = field(default_factory=list)
     projects: dict[Path, Project] = field(default_factory=dict)
+    #: Directories whose ``__init__.py`` chain up to the output directory is in place.
+    packaged: set[Path] = field(default_factory=set)
 
 
 def fix_command(paths: Sequence[str | Path], out: Path | None) -> str:
@@ -432,6 +435,9 @@ def _ensure_packages(plan: _Plan, out: OutputDir, directory: Path) -> None:
     """``__init__.py`` in every directory between ``out`` and ``directory`` (not ``out``)."""
     text: str | None = None
     while directory != out.path:
+        if directory in plan.packaged:
+            return  # this one and every parent up to ``out`` are done already
+        plan.packaged.add(directory)
         init = directory / "__init__.py"
         if plan.check:
             # A missing directory means a missing version module, reported already.
@@ -441,8 +447,6 @@ def _ensure_packages(plan: _Plan, out: OutputDir, directory: Path) -> None:
                 )
         elif not init.exists():
             if text is None:
-                from .render import render_package_init  # jinja2: only when writing one
-
                 text = render_package_init()
             if write_new(init, text):
                 plan.written.append(init)

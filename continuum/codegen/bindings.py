@@ -89,6 +89,9 @@ class ModuleTable:
     future: list[int] = field(default_factory=list)
     #: Indices of star imports (their names cannot be resolved statically).
     star_imports: list[Binding] = field(default_factory=list)
+    #: `references` of this module's statements, by ``id`` (the tree is held by
+    #: ``source``): every workflow of a build that reaches a helper asks again.
+    refs: dict[int, tuple[Ref, ...]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def build(cls, source: ModuleSource) -> ModuleTable:
@@ -377,8 +380,11 @@ class _RefCollector(ast.NodeVisitor):
     visit_GeneratorExp = _visit_comprehension
 
 
-def references(stmt: ast.stmt, table: ModuleTable) -> list[Ref]:
+def references(stmt: ast.stmt, table: ModuleTable) -> tuple[Ref, ...]:
     """The module-level names ``stmt`` (a top-level statement of ``table``) refers to."""
-    collector = _RefCollector(table.qualify)
-    collector.visit(stmt)
-    return collector.refs
+    found = table.refs.get(id(stmt))
+    if found is None:
+        collector = _RefCollector(table.qualify)
+        collector.visit(stmt)
+        found = table.refs[id(stmt)] = tuple(collector.refs)
+    return found

@@ -20,7 +20,7 @@ import ast
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .bindings import ModuleTable, Ref, references
+from .bindings import ModuleTable, references
 from .closure import ImportSpec, ModuleTables, frozen_set
 from .errors import CodegenError
 from .imports import format_imports
@@ -72,19 +72,6 @@ class _Freezer:
     patch_sites: list[str] = field(default_factory=list)
     #: Modules being frozen right now: an import cycle back into one stays live.
     active: list[str] = field(default_factory=list)
-    #: `references` of each statement walked, by ``id``: every import spec of a module
-    #: asks about the same statements.
-    _refs: dict[int, list[Ref]] = field(default_factory=dict)
-
-    def references(self, table: ModuleTable, stmts: list[ast.stmt]) -> list[Ref]:
-        """The references of ``stmts`` (top-level statements of ``table``), in order."""
-        found: list[Ref] = []
-        for stmt in stmts:
-            refs = self._refs.get(id(stmt))
-            if refs is None:
-                refs = self._refs[id(stmt)] = references(stmt, table)
-            found.extend(refs)
-        return found
 
     def redirect(self, table: ModuleTable, spec: ImportSpec, stmts: list[ast.stmt]) -> ImportSpec:
         """``spec``, or an import of a frozen copy of the helpers ``stmts`` use through it."""
@@ -95,7 +82,9 @@ class _Freezer:
         helper_table = self.tables.get(module)
         if helper_table is None or module in self.active:
             return spec
-        refs = [ref for ref in self.references(table, stmts) if ref.chain[0] == spec.bound]
+        refs = [
+            ref for stmt in stmts for ref in references(stmt, table) if ref.chain[0] == spec.bound
+        ]
         if name is None:
             if not refs or any(len(ref.chain) == 1 for ref in refs):
                 return spec  # the module object itself is used: keep it live

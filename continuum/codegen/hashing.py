@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 
 from .closure import Closure, ClosureEntry
 from .normalize import SCHEME_VERSION, canonical
@@ -18,6 +19,9 @@ def closure_text(closure: Closure) -> str:
     return "\n".join(lines) + "\n"
 
 
+# Entries compare by identity of their statements: workflows of one build that reach
+# the same helper share its line instead of rendering it again.
+@lru_cache(maxsize=4096)
 def _entry_line(entry: ClosureEntry) -> str:
     # An import is hashed as what it binds, not as its whole statement, so adding an
     # unrelated name to the same ``from x import ...`` line changes nothing.

@@ -13,7 +13,8 @@ around an argument, commas where expected), and it refuses anything whose LibCST
 it does not reproduce with certainty (semicolons, odd comment placement, ``global``,
 star imports, ...). Then `freeze_statements` falls back to the LibCST reference; the
 result is the same bytes either way (``tests/codegen/test_splice.py`` compares both on
-every case and corpus).
+the codegen cases, the example app, the benchmark's generated project and randomly
+reformatted workflows).
 """
 
 from __future__ import annotations
@@ -226,16 +227,71 @@ class _Text:
 Edit = tuple[int, int, bytes]
 
 
+class _Module:
+    """What the splicer knows of one module whatever is copied from it (made once)."""
+
+    def __init__(self, source: str, tree: ast.Module) -> None:
+        self.source = source
+        self.tree = tree
+        self.text = _Text(source)
+        for before, after in itertools.pairwise(tree.body):
+            if _first_line(after) <= _end(before)[0]:
+                raise Unsupported("two statements on one line")
+        #: Only an import naming continuum can make a call an effect: a module whose text
+        #: never says "continuum" (most helper modules) has nothing to stamp.
+        self.has_effects = b"continuum" in self.text.data
+        self._scope: dict[str, list[Target]] | str | None = None
+
+    def scope(self) -> dict[str, list[Target]]:
+        """Module-level bindings, once the module is known to resolve as modelled here."""
+        if self._scope is None:
+            try:
+                _check_module(self.tree)
+                if not self.text.data.isascii():
+                    _check_names(self.text.data)
+                self._scope = _scope_bindings(self.tree.body)
+            except Unsupported as exc:
+                self._scope = str(exc)
+        if isinstance(self._scope, str):
+            raise Unsupported(self._scope)
+        return self._scope
+
+
+#: Recently prepared modules by ``id`` of their tree, with the tree and source they were
+#: made from (held, so an id is not reused while cached): a helper module is copied for
+#: many workflows of a build. A module refused says why.
+_MODULES: dict[int, tuple[ast.Module, str, _Module | str]] = {}
+_MODULES_KEPT = 64
+
+
+def _module(source: str, tree: ast.Module) -> _Module:
+    entry = _MODULES.get(id(tree))
+    if entry is None or entry[0] is not tree or entry[1] is not source:
+        try:
+            prepared: _Module | str = _Module(source, tree)
+        except Unsupported as exc:
+            prepared = str(exc)
+        if len(_MODULES) >= _MODULES_KEPT:
+            _MODULES.pop(next(iter(_MODULES)))
+        entry = _MODULES[id(tree)] = (tree, source, prepared)
+    if isinstance(entry[2], str):
+        raise Unsupported(entry[2])
+    return entry[2]
+
+
 class _Splicer:
     def __init__(
         self, source: str, tree: ast.Module, workflow: str, class_name: str, prefix: str
     ) -> None:
-        self.text = _Text(source)
+        module = _module(source, tree)
+        self.text = module.text
         self.tree = tree
         self.workflow = workflow
         self.class_name = class_name
         self.prefix = prefix
-        self.module_scope = _scope_bindings(tree.body)
+        # Nothing to stamp and no class to name: the statements are copied as they are.
+        self.edits_possible = module.has_effects or bool(class_name)
+        self.module_scope = module.scope() if self.edits_possible else {}
         self.commands: list[tuple[StampedCommand, bool]] = []
         self.patch_sites: list[tuple[str, bool]] = []
         self.edits: list[Edit] = []
@@ -250,19 +306,14 @@ class _Splicer:
         wanted = sorted(set(indices))
         if not wanted:
             return FrozenCode("", (), ())
-        _check_module(self.tree)
-        if not self.text.data.isascii():
-            _check_names(self.text.data)
-        for before, after in itertools.pairwise(body):
-            if _first_line(after) <= _end(before)[0]:
-                raise Unsupported("two statements on one line")
         blocks: list[str] = []
         for index in wanted:
             stmt = body[index]
             self._check_layout(index)
             self.edits = []
             self._kept = (stmt.lineno, _end(stmt)[0])
-            self._visit(stmt, [])
+            if self.edits_possible:
+                self._visit(stmt, [])
             blocks.append(self._block(index))
         commands = tuple(command for command, kept in self.commands if kept)
         patch_sites = dict.fromkeys(cid for cid, kept in self.patch_sites if kept)

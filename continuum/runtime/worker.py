@@ -229,9 +229,11 @@ class Worker:
         ):
             return None
         with self._lock:
-            if self._busy >= self.options.concurrency:
+            # Up to `concurrency` more wait in the executor's queue, leased: a burst of
+            # starts costs no claims. Beyond that the run is left to any worker's claim.
+            if self._busy >= 2 * self.options.concurrency:
                 return None
-            self._busy += 1  # the thread is reserved before the run exists
+            self._busy += 1  # the slot is reserved before the run exists
         try:
             record, lease = self.store.create_run_leased(
                 new,
@@ -245,11 +247,16 @@ class Worker:
         if lease is None:
             self._unreserve()
             return record, None
+        # Renewed (and released by a drain) from now on, even while it waits its turn.
+        handle = self._hold(record.run_id, LeaseHandle(lease))
         try:
-            future: Future[Outcome | None] = self._pool.submit(self._execute_run, record, lease)
+            future: Future[Outcome | None] = self._pool.submit(
+                self._execute_run, record, lease, handle
+            )
         except RuntimeError:  # the pool shut down meanwhile: let another worker have it
             self._unreserve()
-            self._release(LeaseHandle(lease))
+            self._unhold(record.run_id, handle)
+            self._release(handle)
             return record, None
         future.add_done_callback(self._done)
         return record, future
@@ -361,18 +368,32 @@ class Worker:
         with self._lock:
             self._busy -= 1
         self._slot_free.set()
+        if future.cancelled():  # still queued when the drain ended: its lease was released
+            return
         error = future.exception()
         if error is not None:
             logger.error("executor crashed: %r", error)
 
     # --- executing ------------------------------------------------------------------------
-    def _execute_run(self, run: RunRecord, lease: Lease) -> Outcome | None:
-        handle = LeaseHandle(lease)
-        if self._stop.is_set():
-            handle.stopping.set()
+    def _hold(self, run_id: str, handle: LeaseHandle) -> LeaseHandle:
+        """Renew ``handle``'s lease and let a drain release it."""
         self._keeper.hold_run(handle)
         with self._lock:
-            self._handles[run.run_id] = handle
+            self._handles[run_id] = handle
+        return handle
+
+    def _unhold(self, run_id: str, handle: LeaseHandle) -> None:
+        self._keeper.drop_run(handle)
+        with self._lock:
+            if self._handles.get(run_id) is handle:
+                del self._handles[run_id]
+
+    def _execute_run(
+        self, run: RunRecord, lease: Lease, held: LeaseHandle | None = None
+    ) -> Outcome | None:
+        handle = held or self._hold(run.run_id, LeaseHandle(lease))
+        if self._stop.is_set():
+            handle.stopping.set()
         try:
             self._retention.ensure(run.version_hash)
             outcome = execute_run(
@@ -392,9 +413,7 @@ class Worker:
             self._release(handle)
             return None
         finally:
-            self._keeper.drop_run(handle)
-            with self._lock:
-                self._handles.pop(run.run_id, None)
+            self._unhold(run.run_id, handle)
         with self._lock:
             self.stats.runs_executed += 1
             self.stats.outcomes[outcome.status] = self.stats.outcomes.get(outcome.status, 0) + 1

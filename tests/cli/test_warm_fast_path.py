@@ -366,3 +366,32 @@ def test_an_input_changing_during_the_run_leaves_no_record(tmp_path: Path) -> No
     assert warm._inputs(recorder) is not None
     source.write_text("x = 2\n")  # edited after the run read it
     assert warm._inputs(recorder) is None
+
+
+def test_the_entry_point_imports_nothing_heavy_before_the_replay(package_root: Path) -> None:
+    code = (
+        "import sys, continuum, continuum.cli, continuum.cli.warm\n"
+        "assert continuum.__file__.startswith(sys.path[1]), (continuum.__file__, sys.path)\n"
+        "heavy = {'click', 'typing', 'logging', 'libcst', 'continuum.runtime', 'json'}\n"
+        "print(sorted(heavy & set(sys.modules)))\n"
+    )
+    proc = subprocess.run(
+        # -S: no site-packages, whose .pth files (an editable install's hook) import
+        # modules of their own; the package copy needs none of them.
+        [sys.executable, "-S", "-c", code],
+        env={"PYTHONPATH": str(package_root)},
+        cwd=package_root,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert proc.stdout.strip() == "[]"
+
+
+def test_the_package_exports_lazily_and_lists_its_names() -> None:
+    import continuum
+
+    assert set(continuum.__all__) <= set(dir(continuum))
+    assert continuum.Workflow is __import__("continuum.runtime.workflow").runtime.workflow.Workflow
+    with pytest.raises(AttributeError):
+        _ = continuum.no_such_name

@@ -8,6 +8,7 @@ reference. Every input here is frozen both ways: where the splicer answers, its 
 from __future__ import annotations
 
 import ast
+import sys
 import textwrap
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from hypothesis import strategies as st
 from continuum.codegen import splice
 from continuum.codegen.rewrite import freeze_statements_cst
 
-from .conftest import EXAMPLE_SHOP
+from .conftest import EXAMPLE_SHOP, REPO
 from .reformat import reformat
 from .test_rewrite import SOURCE
 
@@ -257,3 +258,42 @@ def test_reformatted_sources_agree(seed: int, text: str) -> None:
     source = reformat(text.lstrip("\n"), seed)
     for name in classes(source):
         compare(source, class_name=name)
+
+
+def test_a_module_that_never_names_continuum_is_copied_as_is() -> None:
+    # Nothing in it can be an effect: constructs that only matter to name resolution
+    # (global, walrus, del) do not send it to LibCST.
+    source = textwrap.dedent(
+        """\
+        COUNT = 0
+
+
+        def bump(items):
+            global COUNT
+            if (n := len(items)) > 2:
+                del items[0]
+            COUNT += n
+            return [timer(i) for i in items]  # a local "timer", not an effect
+        """
+    )
+    assert compare(source, prefix="app.helpers")
+
+
+def test_generated_project_modules(tmp_path: Path) -> None:
+    # The benchmark's generated project: workflow modules, helpers calling helpers
+    # across modules, activity modules. Every module frozen whole, both ways.
+    sys.path.insert(0, str(REPO / "bench"))
+    try:
+        import gen_corpus
+    finally:
+        sys.path.remove(str(REPO / "bench"))
+    gen_corpus.generate(tmp_path / "corpus", gen_corpus.Sizes(flows=6, helpers=6, activities=2))
+    modules = sorted((tmp_path / "corpus").rglob("*.py"))
+    assert len(modules) > 10
+    for path in modules:
+        source = path.read_text(encoding="utf-8")
+        tree = ast.parse(source)
+        # Only a workflow class (it has bases) is given ``workflow=``.
+        names = [s.name for s in tree.body if isinstance(s, ast.ClassDef) and s.bases]
+        for name in names or [""]:
+            assert compare(source, class_name=name), path

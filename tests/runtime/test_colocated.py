@@ -90,26 +90,52 @@ def test_a_suspended_colocated_run_is_awaited_through_the_store(colocated):
     assert client.result(run_id, timeout=30) == ["yes", "ok"]
 
 
-def test_without_a_free_thread_a_start_falls_back_to_a_claim(pg_store, registry, tmp_path):
+def test_a_full_worker_queues_a_few_starts_then_leaves_them_to_a_claim(
+    pg_store, registry, tmp_path
+):
     gate = tmp_path / "gate"
     worker = Worker(pg_store, registry, WorkerOptions(concurrency=1, poll_interval=0.2)).start()
     try:
         client = worker.client()
         blocked = client.start(flows.Gate, {"path": str(gate)})
         wait_for(lambda: len(client.history(blocked)) == 1, "the gate activity to run")
-        queued = client.start(flows.Steps, {"steps": 1, "log": str(tmp_path / "log")})
-        assert client.get_run(queued).status == "pending"  # not leased: claimable by anyone
+        inp = {"steps": 1, "log": str(tmp_path / "log")}
+        queued = client.start(flows.Steps, inp)  # waits its turn here, already leased
+        assert client.get_run(queued).status == RUNNING
+        overflow = client.start(flows.Steps, inp)  # beyond the queue: claimable by anyone
+        assert client.get_run(overflow).status == "pending"
         gate.write_text("open")
         assert client.result(queued, timeout=30) == 0
+        assert client.result(overflow, timeout=30) == 0
         assert client.result(blocked, timeout=30) == ["before", "opened"]
     finally:
         worker.stop()
 
 
-def test_a_stopped_or_unknown_workflow_start_is_an_ordinary_one(pg_store, registry):
+def test_a_drain_releases_queued_colocated_runs(pg_store, registry, tmp_path):
+    gate = tmp_path / "gate"
+    options = WorkerOptions(concurrency=1, poll_interval=0.2, drain_timeout=0.2)
+    worker = Worker(pg_store, registry, options).start()
+    client = worker.client()
+    blocked = client.start(flows.Gate, {"path": str(gate)})
+    wait_for(lambda: len(client.history(blocked)) == 1, "the gate activity to run")
+    queued = client.start(flows.Steps, {"steps": 1, "log": str(tmp_path / "log")})
+    worker.stop()  # the gate stays shut: the drain gives up and releases both leases
+    gate.write_text("open")
+    other = Worker(pg_store, registry, WorkerOptions(poll_interval=0.2)).start()
+    try:
+        other_client = Client(store=pg_store)
+        assert other_client.result(queued, timeout=30) == 0
+        assert other_client.result(blocked, timeout=30) == ["before", "opened"]
+    finally:
+        other.stop()
+    assert other.stats.runs_executed == 2  # taken over at once, not after lease expiry
+
+
+def test_a_stopped_or_unknown_workflow_start_is_an_ordinary_one(pg_store, registry, tmp_path):
     worker = Worker(pg_store, Registry.from_classes(flows.Steps), WorkerOptions())
     client = worker.client()  # never started: nothing can run here
-    run_id = client.start(flows.Steps, {"steps": 1, "log": "unused"})
+    run_id = client.start(flows.Steps, {"steps": 1, "log": str(tmp_path / "log")})
     assert client.get_run(run_id).status == "pending"
     worker.start()
     try:
@@ -243,9 +269,9 @@ def test_sigkill_of_a_colocated_process_loses_and_duplicates_no_result(
     assert all(len(k) == 1 for k in keys.values())  # a re-execution saw the same key
 
 
-def test_a_claim_commits_asynchronously_without_leaking_the_setting(pg_store, registry):
+def test_a_claim_commits_asynchronously_without_leaking_the_setting(pg_store, registry, tmp_path):
     """The claim turns `synchronous_commit` off for its own transaction only."""
-    Client(store=pg_store).start(flows.Steps, {"steps": 1, "log": "unused"})
+    Client(store=pg_store).start(flows.Steps, {"steps": 1, "log": str(tmp_path / "log")})
     [(_run, lease)] = pg_store.claim_runs(
         owner="t",
         current_versions=registry.current,

@@ -167,9 +167,12 @@ def _queries(schema: str) -> dict[str, bytes]:
               AND r.status = 'running'
             FOR UPDATE OF r""",
         "holder": "SELECT status, lease_owner, lease_token FROM {runs} WHERE run_id = %s",
+        # A renewal does not wait for its disk flush either (see "claim"): one lost in a
+        # server crash can only let the lease expire sooner, which fencing covers.
         "renew": """
             UPDATE {runs} SET lease_expires_at = now() + make_interval(secs => %s)
             WHERE run_id = %s AND lease_owner = %s AND lease_token = %s AND status = 'running'
+              AND (SELECT set_config('synchronous_commit', 'off', true)) IS NOT NULL
             RETURNING lease_expires_at""",
         "suspend": """
             UPDATE {runs}
