@@ -84,7 +84,8 @@ class WorkerOptions:
     drain_timeout: float = 10.0
     #: Retry backoff and timers up to this long are slept inline instead of suspending.
     short_wait: float = SHORT_WAIT_SECONDS
-    #: Lease owner name; defaults to `default_owner()`.
+    #: Lease owner name; defaults to `default_owner()`. A given name gets a random
+    #: suffix: fencing after a server crash relies on owners unique per process.
     owner: str | None = None
     #: Start the runs of due schedules (checked at most once per second).
     schedules: bool = True
@@ -118,7 +119,8 @@ class Worker:
         self.store = store
         self.registry = registry
         self.options = options or WorkerOptions()
-        self.owner = self.options.owner or default_owner()
+        given = self.options.owner
+        self.owner = f"{given}/{uuid.uuid4().hex[:6]}" if given else default_owner()
         self.stats = WorkerStats()
         self._clock = clock
         self._keeper = LeaseKeeper(store, self.options.lease_seconds)
