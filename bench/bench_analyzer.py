@@ -50,6 +50,7 @@ from _common import (
     environment,
     measure,
     median,
+    prime_replay,
     render_table,
     versions,
     write_results,
@@ -226,7 +227,7 @@ def run_corpus(
     file_list.write_text("".join(f"{p}\n" for p in corpus.files))
 
     def prime_continuum() -> None:
-        measure(continuum_cmd(cache=True), cwd=corpus.root)
+        prime_replay(continuum_cmd(cache=True), cwd=corpus.root)
 
     def prime_ruff() -> None:
         measure(ruff_cmd(corpus, cache=True), cwd=corpus.root)
@@ -235,9 +236,7 @@ def run_corpus(
         Plan("continuum_cold", continuum_cmd(cache=quick), before=lambda: _clear_caches(corpus)),
         Plan("fixit", fixit_cmd(), env=FIXIT_ENV),
         Plan("ruff_cold", ruff_cmd(corpus, cache=False)),
-        Plan(
-            "continuum_warm", continuum_cmd(cache=True), before=None if quick else prime_continuum
-        ),
+        Plan("continuum_warm", continuum_cmd(cache=True), before=prime_continuum),
         Plan("ruff_warm", ruff_cmd(corpus, cache=True), before=prime_ruff),
         Plan("ast", floor_cmd("ast", file_list)),
         Plan("libcst", floor_cmd("libcst", file_list)),

@@ -48,6 +48,7 @@ from _common import (
     environment,
     measure,
     median,
+    prime_replay,
     render_table,
     write_results,
 )
@@ -140,7 +141,7 @@ def run_project(project: Project, *, repeats: int, log: Callable[[str], None]) -
 
     def prime(command: list[str]) -> Callable[[], None]:
         def run() -> None:
-            measure(command, cwd=project.root, env=ENV)
+            prime_replay(command, cwd=project.root, env=ENV)
 
         return run
 

@@ -6,6 +6,8 @@ deterministic, ``continuum build`` freezes each version into a generated module,
 workers run those modules against Postgres.
 """
 
+from __future__ import annotations
+
 # Every public name is loaded on first use (PEP 562): the ``continuum`` command starts by
 # importing this package, and a warm ``continuum check`` answered from its record must
 # not pay for the runtime (nor for ``typing``). Type checkers read the imports below.

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+
+#: Called with each path a disk lookup probed and found to be no file (the warm replay
+#: records them: a module created there changes how an import resolves); None: unused.
+on_missing: Callable[[Path], object] | None = None
 
 
 @dataclass(slots=True)
@@ -24,7 +28,11 @@ class SourceFiles:
         """Whether ``path`` is an existing file."""
         if self.memory is not None:
             return path in self.memory
-        return path.is_file()
+        if path.is_file():
+            return True
+        if on_missing is not None:
+            on_missing(path)
+        return False
 
     def read_bytes(self, path: Path) -> bytes:
         """The file's bytes (raises OSError when missing)."""

@@ -6,6 +6,8 @@ and the command group (`continuum.cli._app`) only when that declines. ``cli`` an
 ``LazyGroup`` are still importable from here; they load on first use.
 """
 
+from __future__ import annotations
+
 import sys
 
 #: Modules under ``continuum.cli`` that contribute commands, in help order.
@@ -46,7 +48,7 @@ def main() -> None:
 
     argv = sys.argv[1:]
     warm.replay(argv)  # exits here when a record of this exact invocation still holds
-    warm.arm(argv)
+    warm.arm(argv)  # only an invocation that may be replayed (`warm.eligible`) is observed
     from ._app import cli
 
     try:

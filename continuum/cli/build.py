@@ -92,7 +92,8 @@ def build(ctx: click.Context, paths: tuple[Path, ...], out: Path | None, check: 
     try:
         config = _load(paths)
         if check and not sys.stderr.isatty():  # a progress bar shows times: never replayed
-            warm.begin(config.cache_path, paths)  # record the run for a warm replay
+            roots = [config.root / s for s in config.src]  # resolved by the run, like paths
+            warm.begin(config.cache_path, paths, roots)  # record the run for a warm replay
         report = build_versions(
             list(paths) or ["."], config=config, out=out, check=check, progress=_progress
         )

@@ -172,7 +172,9 @@ def check(
         ctx.exit(USAGE_ERROR)
     strict = strict or config.strict
     if not no_cache:
-        warm.begin(config.cache_path, targets)  # record the run for a warm replay
+        # Record the run for a warm replay; the roots and --config are resolved paths too.
+        roots = [config.root / s for s in config.src]
+        warm.begin(config.cache_path, targets, [*roots, *([config_file] if config_file else [])])
     try:
         report = check_paths(
             targets,
@@ -207,7 +209,8 @@ def check(
     try:
         _emit(text, output_file, color=color)
     except OSError as exc:
-        click.echo(f"continuum: error: cannot write {output_file}: {exc.strerror}", err=True)
+        target = output_file or "standard output"
+        click.echo(f"continuum: error: cannot write {target}: {exc.strerror}", err=True)
         ctx.exit(USAGE_ERROR)
     if output_file is not None:
         warm.output_file(output_file)

@@ -11,8 +11,9 @@ It handles the layouts real code has, and checks each one it relies on: every ar
 list it edits is re-scanned token by token from the tree's positions (no parentheses
 around an argument, commas where expected), and it refuses anything whose LibCST output
 it does not reproduce with certainty (semicolons, odd comment placement, ``global``,
-star imports, ...). Then `freeze_statements` falls back to the LibCST reference; the
-result is the same bytes either way (``tests/codegen/test_splice.py`` compares both on
+star imports, ...). Then `freeze_statements` falls back to the LibCST reference, as it
+does on any other exception from the splicer (a bug there must never fail a build);
+the result is the same bytes either way (``tests/codegen/test_splice.py`` compares both on
 the codegen cases, the example app, the benchmark's generated project and randomly
 reformatted workflows).
 """
@@ -21,11 +22,14 @@ from __future__ import annotations
 
 import ast
 import itertools
+import logging
 from collections.abc import Iterable, Sequence
 
 from .bindings import EFFECT_KINDS, effect_kind
 from .render import py_string
 from .stamp import COMMAND_KEYWORD, FrozenCode, StampedCommand, command_literal, shape_hash
+
+logger = logging.getLogger(__name__)
 
 
 class Unsupported(Exception):
@@ -44,38 +48,26 @@ def freeze_statements(
     """The frozen copy of the statements of ``source`` at ``indices`` (`ast` numbering).
 
     Same contract and output as `rewrite.freeze_statements_cst`; ``tree`` is
-    ``ast.parse(source)`` when the caller has it.
+    ``ast.parse(source)`` when the caller has it. Whatever the splicer raises (it
+    refuses the input, or fails unexpectedly) sends the input to the LibCST reference.
     """
-    try:
-        if tree is None:
-            tree = ast.parse(source)
-        return _Splicer(source, tree, workflow, class_name, function_prefix).run(indices)
-    except (Unsupported, RecursionError):
-        from .rewrite import freeze_statements_cst  # LibCST: only for what splicing refuses
-
-        return freeze_statements_cst(
-            source,
-            indices=indices,
-            workflow=workflow,
-            class_name=class_name,
-            function_prefix=function_prefix,
-        )
-
-
-def try_splice(
-    source: str,
-    tree: ast.Module,
-    *,
-    indices: Sequence[int],
-    workflow: str,
-    class_name: str,
-    function_prefix: str = "",
-) -> FrozenCode | None:
-    """The fast path alone: its result, or None where it defers to LibCST (for tests)."""
+    if tree is None:
+        tree = ast.parse(source)  # a syntax error is the caller's, not the splicer's
     try:
         return _Splicer(source, tree, workflow, class_name, function_prefix).run(indices)
-    except Unsupported:
-        return None
+    except Unsupported as refused:
+        logger.debug("splice: deferring to LibCST (%s)", refused)
+    except Exception:
+        logger.debug("splice: unexpected error, deferring to LibCST", exc_info=True)
+    from .rewrite import freeze_statements_cst  # LibCST: only for what splicing cannot do
+
+    return freeze_statements_cst(
+        source,
+        indices=indices,
+        workflow=workflow,
+        class_name=class_name,
+        function_prefix=function_prefix,
+    )
 
 
 # --- scopes ---------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from .codec import decode, encode
 from .command import CommandId
 from .context import activate
 from .effects._children import successor_run_id
-from .effects._dispatch import SHORT_WAIT_SECONDS, RunContext, StepWriter, utc_now
+from .effects._dispatch import SHORT_WAIT_SECONDS, RunContext, StepWriter, StoreFailure, utc_now
 from .errors import (
     ActivityError,
     Cancelled,
@@ -84,18 +84,23 @@ class _LiveContext(RunContext):
     after it — in the same statement as the finish. A straight-line run thus saves
     one commit, and a crash before the write only means the activity runs again (it
     is at-least-once anyway); the run's history is never ahead of what was journaled.
+
+    That write failing is a store failure of the effect that triggered it, like its
+    own step failing: `StoreFailure` unwinds the workflow (no ``except Exception``
+    can take another branch on it) and the engine releases the run (`_precheck`).
     """
 
     deferred: NewEvent | None = None
 
     def enter(self) -> None:
         if self.deferred is not None:
-            self.flush()
+            self._flush_for_effect()
         RunContext.enter(self)
 
     @contextmanager
     def step(self) -> Iterator[StepWriter]:
-        self.flush()
+        if self.deferred is not None:
+            self._flush_for_effect()
         with RunContext.step(self) as writer:
             yield writer
 
@@ -103,10 +108,20 @@ class _LiveContext(RunContext):
         if kind != ACTIVITY_COMPLETED:
             RunContext.write(self, kind, command, fields)
             return
-        self.flush()
+        if self.deferred is not None:
+            self._flush_for_effect()
         new = self.cursor.new_event(kind, command, fields)
         self.deferred = new
         self.live_events.append(Event("", new.seq, new.kind, new.command, new.payload))
+
+    def _flush_for_effect(self) -> None:
+        """`flush` on behalf of an effect: nothing once a store call failed, and a
+        failure becomes the effect's `StoreFailure`."""
+        self.check_store()
+        try:
+            self.flush()
+        except StoreError as err:
+            self.store_failed(err)
 
     def flush(self) -> None:
         """Write the held-back event now, in its own fenced step (one statement)."""
@@ -256,9 +271,17 @@ def _settle_returned(ctx: RunContext, value: Any) -> Outcome:
 
 
 def _precheck(ctx: RunContext) -> Outcome | None:
-    """Lost lease, drift and swallowed suspends win over whatever the code did next."""
+    """Lost lease, store failure, drift and swallowed suspends win over whatever the
+    code did next.
+
+    A store call that failed for an effect is raised here (the caller releases the
+    run, which resumes by replay), whether the workflow then returned, raised or
+    caught it: nothing it did after the failure counts.
+    """
     if ctx.lost is not None or ctx.handle.lost:
         return Outcome(ctx.run_id, LOST)
+    if ctx.failed is not None:
+        raise ctx.failed
     if ctx.drift is not None:
         return _finish(ctx, DRIFTED, error=error_json(ctx.drift))
     if ctx.suspended is not None:
@@ -287,7 +310,12 @@ def _settle_raised(
         # The database failed mid-step (nothing of the step was written): not the
         # workflow's fault. The caller releases the run and it resumes by replay.
         raise raised
-    if isinstance(raised, Suspend) and raised is ctx.suspended and ctx.lost is None:
+    if (
+        isinstance(raised, Suspend)
+        and raised is ctx.suspended
+        and ctx.lost is None
+        and ctx.failed is None
+    ):
         try:
             _flush(ctx)
             if threshold:
@@ -305,6 +333,8 @@ def _settle_raised(
         return _finish_cancelled(ctx)
     if isinstance(raised, ContinueAsNew):
         return _continue(ctx, raised)
+    if isinstance(raised, StoreFailure):  # a guard: `_precheck` handles recorded ones
+        raise raised.error
     if not isinstance(raised, Exception):
         raise raised  # KeyboardInterrupt, SystemExit: not the workflow's failure
     if ctx.cursor.remaining:

@@ -52,6 +52,29 @@ _COMMANDS: dict[Any, CommandId] = {}
 _COMMANDS_MAX = 65_536
 
 
+_COMMAND_TYPES = (str, str, str, int, str)
+
+
+def is_canonical_command(command: Any) -> bool:
+    """A five-part identity (tuple or `CommandId`) of the types this runtime writes.
+
+    Only these are interned as a `CommandId` when a journal is read, and only these are
+    compacted into snapshot steps: a step compares the interned `CommandId`, which must
+    agree with how raw replay compares what the store gave back (any other shape stays
+    a plain tuple there).
+
+    >>> is_canonical_command(("activity", "app:F", "F.run", 3, "ab12cd34"))
+    True
+    >>> is_canonical_command(("activity", "app:F", "F.run", "3", "ab12cd34"))
+    False
+    """
+    return (
+        (type(command) is tuple or type(command) is CommandId)
+        and len(command) == 5
+        and all(type(part) is kind for part, kind in zip(command, _COMMAND_TYPES, strict=True))
+    )
+
+
 def intern_command(given: Any) -> CommandId:
     """`CommandId.coerce`, memoized for hashable identities (tuples)."""
     if type(given) is CommandId:

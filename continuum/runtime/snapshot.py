@@ -73,6 +73,7 @@ from .journal import (
     TimerStep,
     ValueStep,
     intern_command,
+    is_canonical_command,
     last_seq,
     load_payload,
     parse_iso,
@@ -150,7 +151,7 @@ def compact(history: Sequence[Any]) -> list[Compacted]:
 def _compact_call(history: Sequence[Any], index: int, seq: int) -> tuple[Compacted, int]:
     """The step made of the events of one call starting at ``history[index]``."""
     first = history[index]
-    if first.seq != seq or first.kind not in _CODE_OF or not _canonical(first.command):
+    if first.seq != seq or first.kind not in _CODE_OF or not is_canonical_command(first.command):
         raise _Stop
     command = intern_command(first.command)
     kind = first.kind
@@ -182,22 +183,6 @@ def _compact_call(history: Sequence[Any], index: int, seq: int) -> tuple[Compact
     if not all(key in fields for key in needed.get(kind, ())):
         raise _Stop
     return ChildStep(seq, seq, kind, command, fields), index + 1
-
-
-_COMMAND_TYPES = (str, str, str, int, str)
-
-
-def _canonical(command: Any) -> bool:
-    """A five-part identity of the types this runtime writes.
-
-    Only those are compacted: a step compares the interned `CommandId`, which must
-    agree with how raw replay compares the stored tuple.
-    """
-    return (
-        (type(command) is tuple or type(command) is CommandId)
-        and len(command) == 5
-        and all(type(part) is kind for part, kind in zip(command, _COMMAND_TYPES, strict=True))
-    )
 
 
 def _next_of(history: Sequence[Any], index: int, first: Any, kinds: tuple[str, ...]) -> Any:

@@ -25,8 +25,10 @@ RUNNER = """\
 import atexit, os, sys
 
 def _mark():
+    warm = sys.modules.get("continuum.cli.warm")
+    hooked = "hooked" if warm is not None and warm._HOOKED else "idle"
     with open(os.environ["WARM_TEST_MARK"], "w") as handle:
-        handle.write("full" if "click" in sys.modules else "replay")
+        handle.write(("full" if "click" in sys.modules else "replay") + " " + hooked)
 
 atexit.register(_mark)
 from continuum.cli import main
@@ -83,6 +85,7 @@ class Run:
     stderr: bytes
     code: int
     how: str  # "full" or "replay"
+    hooked: bool = False  # whether the run installed the recording audit hook
 
 
 @pytest.fixture(scope="session")
@@ -98,6 +101,13 @@ def package_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
         root / "continuum",
         ignore=shutil.ignore_patterns("__pycache__"),
     )
+    # The tests write a file and run at once; the real racy window (2 s) would leave no
+    # record. With 0, an input changed after the run started still leaves none (tested
+    # with a future mtime); the 2 s window itself is tested in-process.
+    copy = root / "continuum" / "cli" / "warm.py"
+    text = copy.read_text()
+    assert f"RACY_NS = {warm.RACY_NS:_}" in text
+    copy.write_text(text.replace(f"RACY_NS = {warm.RACY_NS:_}", "RACY_NS = 0"))
     return root
 
 
@@ -139,9 +149,9 @@ def run(root: Path, *args: str) -> Run:
         stdin=subprocess.DEVNULL,
         timeout=120,
     )
-    how = mark.read_text()
+    how, hooked = mark.read_text().split()
     mark.unlink()
-    return Run(proc.stdout, proc.stderr, proc.returncode, how)
+    return Run(proc.stdout, proc.stderr, proc.returncode, how, hooked == "hooked")
 
 
 def _changed(root: Path) -> list[str]:
@@ -150,11 +160,12 @@ def _changed(root: Path) -> list[str]:
 
     out = []
     for record in (root / ".continuum_cache" / "warm").glob("*.rec"):
-        _, _, paths, sigs, absent, *_ = marshal.loads(record.read_bytes())
+        _, _, paths, sigs, absent, links, *_ = marshal.loads(record.read_bytes())
         for path, sig in zip(paths, sigs):
             full = path if os.path.isabs(path) else os.path.join(root, path)
             out += [] if warm._signature(full) == sig else [path]
-        out += [p for p in absent if os.path.lexists(p)]
+        out += [p for p in absent if warm._signature(os.path.join(root, p)) is not None]
+        out += [p for p, real in links if os.path.realpath(p) != real]
     return out
 
 
@@ -266,7 +277,7 @@ def test_each_format_is_its_own_record(project: Path) -> None:
         capture_output=True,
         timeout=120,
     )
-    assert (project.parent / "m2").read_text() == "full"
+    assert (project.parent / "m2").read_text().split()[0] == "full"
     assert env_run.returncode == 1
 
 
@@ -357,15 +368,41 @@ def test_build_check_replays_and_notices_a_stale_version(project: Path) -> None:
     assert run(project, "build", ".").how == "full"
 
 
+def _recorder(tmp_path: Path, started: int) -> warm._Recorder:
+    key = (("check",), str(tmp_path), (), (), "", "", (), 0, "")
+    recorder = warm._Recorder(key, started)  # type: ignore[arg-type]
+    recorder.cache_dir = str(tmp_path / ".continuum_cache")
+    return recorder
+
+
 def test_an_input_changing_during_the_run_leaves_no_record(tmp_path: Path) -> None:
     source = tmp_path / "flows.py"
     source.write_text("x = 1\n")
-    recorder = warm._Recorder((("check",), str(tmp_path), (), (), "", "", (), 0, ""))
-    recorder.cache_dir = str(tmp_path / ".continuum_cache")
+    # Started an hour from now: nothing recorded is racily recent (tested below).
+    recorder = _recorder(tmp_path, os.stat(source).st_ctime_ns + 3600 * 10**9)
     assert recorder.note(str(source))
     assert warm._inputs(recorder) is not None
     source.write_text("x = 2\n")  # edited after the run read it
     assert warm._inputs(recorder) is None
+
+
+def test_an_input_modified_within_the_racy_window_leaves_no_record(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Only the file below is recorded: no package walk, no sys.path entries.
+    (tmp_path / "pkg").mkdir()
+    monkeypatch.setattr(warm, "_PACKAGE", str(tmp_path / "pkg"))
+    monkeypatch.setattr(sys, "path", [])
+    source = tmp_path / "flows.py"
+    source.write_text("x = 1\n")
+    newest = max(os.stat(p).st_ctime_ns for p in (source, tmp_path, tmp_path / "pkg"))
+    for started, recorded in (
+        (newest + warm.RACY_NS // 2, False),  # a same-size write in the same tick could hide
+        (newest + warm.RACY_NS + 10**9, True),
+    ):
+        recorder = _recorder(tmp_path, started)
+        assert recorder.note(str(source))
+        assert (warm._inputs(recorder) is not None) is recorded
 
 
 def test_the_entry_point_imports_nothing_heavy_before_the_replay(package_root: Path) -> None:
@@ -395,3 +432,165 @@ def test_the_package_exports_lazily_and_lists_its_names() -> None:
     assert continuum.Workflow is __import__("continuum.runtime.workflow").runtime.workflow.Workflow
     with pytest.raises(AttributeError):
         _ = continuum.no_such_name
+
+
+# -- review fixes: each test below replayed stale output (or crashed) before its fix ------
+
+SITE_FLOW = """\
+from continuum import Workflow
+
+
+class SiteFlow(Workflow, version=1):
+    def run(self, x: int) -> int:
+        return x + 1
+"""
+
+
+def test_a_retargeted_symlink_on_a_named_path_runs_in_full(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    for release, text in (("r1", SITE_FLOW), ("r2", CLOCK_FLOW)):
+        (site / release).mkdir(parents=True)
+        (site / release / "flows.py").write_text(text)
+    (site / "pyproject.toml").write_text("[tool.continuum]\n")
+    (site / "deploy").mkdir()
+    current = site / "deploy" / "current"
+    current.symlink_to("../r1")
+    args = ("check", "--output-format", "concise", "deploy/current")
+    assert settled(site, *args).stdout == b"All checks passed.\n"
+    # `ln -sfn ../r2 deploy/current`: the run now reads r2's files, never recorded.
+    (site / "deploy" / "next").symlink_to("../r2")
+    os.replace(site / "deploy" / "next", current)
+    after = run(site, *args)
+    assert after.how == "full"
+    assert after.code == 1
+    assert b"CN10" in after.stdout
+
+
+def test_a_module_created_where_a_lookup_missed_runs_in_full(tmp_path: Path) -> None:
+    # No __init__.py: `app` is a namespace package and `app.lib.pricing` is missing.
+    root = tmp_path / "proj"
+    (root / "app" / "flows").mkdir(parents=True)
+    (root / "app" / "lib").mkdir()
+    (root / "app" / "lib" / "other.py").write_text("X = 1\n")
+    (root / "pyproject.toml").write_text("[tool.continuum]\n")
+    (root / "app" / "flows" / "a.py").write_text(
+        "from continuum import Workflow\n"
+        "from app.lib import pricing\n\n\n"
+        "class AFlow(Workflow, version=1):\n"
+        "    def run(self, order: dict) -> float:\n"
+        "        return pricing.price(order)\n"
+    )
+    args = ("check", "--output-format", "concise", "app/flows/a.py")
+    assert b"CN205" in settled(root, *args).stdout
+    (root / "app" / "lib" / "pricing.py").write_text(PRICING_CLOCK)
+    assert run(root, *args).how == "full"
+
+
+def test_a_record_in_a_group_or_world_writable_directory_is_not_trusted(project: Path) -> None:
+    settled(project, *CHECK)
+    warm_dir = project / ".continuum_cache" / "warm"
+    warm_dir.chmod(0o777)  # anyone could have planted or edited the record
+    after = run(project, *CHECK)
+    assert (after.how, after.code) == ("full", 0)
+    # The full run makes the directory private again, and its record is trusted.
+    assert warm_dir.stat().st_mode & 0o777 == 0o700
+    assert run(project, *CHECK).how == "replay"
+    (record,) = warm_dir.iterdir()
+    record.chmod(0o666)
+    assert run(project, *CHECK).how == "full"
+
+
+def _rewrite_record(root: Path, change: object) -> None:
+    import marshal
+
+    (record,) = (root / ".continuum_cache" / "warm").glob("*.rec")
+    fields = list(marshal.loads(record.read_bytes()))
+    change(fields)  # type: ignore[operator]
+    record.write_bytes(marshal.dumps(tuple(fields)))
+
+
+def test_a_replay_writes_only_the_output_file_of_its_arguments(project: Path) -> None:
+    (project / "app" / "pricing.py").write_text(PRICING_CLOCK)
+    report = project.parent / "out" / "report.json"
+    args = ("check", "-f", "json", "-o", str(report), ".")
+    settled(project, *args)
+    victim = project.parent / "victim.txt"
+
+    def retarget(fields: list) -> None:
+        fields[6] = ((str(victim), b"owned"),)
+
+    _rewrite_record(project, retarget)
+    after = run(project, *args)
+    assert after.how == "full"
+    assert not victim.exists()
+
+
+def test_a_malformed_record_runs_in_full(project: Path) -> None:
+    settled(project, *CHECK)
+
+    def damage(fields: list) -> None:
+        fields[2] = (None, *fields[2][1:])  # os.stat(None): TypeError
+
+    _rewrite_record(project, damage)
+    after = run(project, *CHECK)
+    assert (after.how, after.code, after.stdout) == ("full", 0, b"All checks passed.\n")
+    assert b"Traceback" not in after.stderr
+
+
+def test_a_deleted_working_directory_does_not_crash_the_fast_path(tmp_path: Path) -> None:
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    code = (
+        "import os, sys\n"
+        "os.rmdir(os.getcwd())\n"
+        "sys.argv[1:] = ['check', '.']\n"
+        "from continuum.cli import main\n"
+        "main()\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], cwd=gone, capture_output=True, timeout=120)
+    # The full run may fail on its own; the replay and the recorder must not.
+    assert b"warm.py" not in proc.stderr, proc.stderr
+
+
+def test_a_closed_pipe_during_a_replay_is_an_error_not_a_traceback(project: Path) -> None:
+    (project / "app" / "pricing.py").write_text(PRICING_CLOCK)
+    settled(project, *CHECK)
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # `| head` that already exited
+    fd, name = tempfile.mkstemp(prefix="continuum-warm-mark-")
+    os.close(fd)
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-c", RUNNER, *CHECK],
+            cwd=project,
+            env={**os.environ, "WARM_TEST_MARK": name},
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            timeout=120,
+        )
+        how = Path(name).read_text().split()[0]
+    finally:
+        os.close(write_end)
+        os.unlink(name)
+    assert how == "replay"
+    assert proc.returncode == 2
+    assert b"Traceback" not in proc.stderr
+    assert b"Broken pipe" in proc.stderr
+
+
+def test_a_racily_recent_input_leaves_no_record(project: Path) -> None:
+    settled(project, *CHECK)
+    pricing = project / "app" / "pricing.py"
+    pricing.write_text(PRICING_CLOCK)
+    # Modified "after" the run starts (a clock ahead, or a write in the run's own tick):
+    # its signature cannot prove that the content read is the content there now.
+    future = os.stat(pricing).st_mtime_ns + 3600 * 10**9
+    os.utime(pricing, ns=(future, future))
+    assert run(project, *CHECK).how == "full"
+    assert run(project, *CHECK).how == "full"
+
+
+def test_invocations_never_recorded_are_not_observed(project: Path) -> None:
+    assert run(project, "build", ".").hooked is False
+    assert run(project, "check", "--no-cache", ".").hooked is False
+    assert run(project, *CHECK).hooked is True

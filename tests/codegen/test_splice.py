@@ -8,8 +8,10 @@ reference. Every input here is frozen both ways: where the splicer answers, its 
 from __future__ import annotations
 
 import ast
+import logging
 import sys
 import textwrap
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -18,6 +20,7 @@ from hypothesis import strategies as st
 
 from continuum.codegen import splice
 from continuum.codegen.rewrite import freeze_statements_cst
+from continuum.codegen.stamp import FrozenCode
 
 from .conftest import EXAMPLE_SHOP, REPO
 from .reformat import reformat
@@ -25,6 +28,22 @@ from .test_rewrite import SOURCE
 
 CASES = sorted((Path(__file__).parent / "cases").glob("*.py"))
 SHOP = sorted(p for p in EXAMPLE_SHOP.rglob("*.py") if "_continuum" not in p.parts)
+
+
+def try_splice(
+    source: str,
+    tree: ast.Module,
+    *,
+    indices: Sequence[int],
+    workflow: str,
+    class_name: str,
+    function_prefix: str = "",
+) -> FrozenCode | None:
+    """The splicer alone: its result, or None where it defers to LibCST."""
+    try:
+        return splice._Splicer(source, tree, workflow, class_name, function_prefix).run(indices)
+    except splice.Unsupported:
+        return None
 
 
 def every_statement_but_imports(source: str) -> list[int]:
@@ -41,7 +60,7 @@ def compare(source: str, *, class_name: str = "", prefix: str = "") -> bool:
     indices = every_statement_but_imports(source)
     args = {"indices": indices, "workflow": "app.flows:Flow", "class_name": class_name}
     expected = freeze_statements_cst(source, function_prefix=prefix, **args)
-    fast = splice.try_splice(source, ast.parse(source), function_prefix=prefix, **args)
+    fast = try_splice(source, ast.parse(source), function_prefix=prefix, **args)
     if fast is not None:
         assert fast.code == expected.code
         assert fast.commands == expected.commands
@@ -236,6 +255,29 @@ def test_handled_layouts(name: str) -> None:
 @pytest.mark.parametrize("name", sorted(DEFERRED))
 def test_deferred_layouts(name: str) -> None:
     assert not compare(DEFERRED[name])
+
+
+@pytest.mark.parametrize("error", [IndexError, KeyError, AttributeError, RecursionError])
+def test_any_error_of_the_splicer_falls_back_to_libcst(monkeypatch, caplog, error) -> None:
+    # A bug in the splicer must not fail a build: the reference makes the same bytes.
+    source = textwrap.dedent(HANDLED["trailing commas"]).lstrip("\n")
+    args = {"indices": every_statement_but_imports(source), "workflow": "a:F", "class_name": "Flow"}
+    expected = freeze_statements_cst(source, **args)
+    assert try_splice(source, ast.parse(source), **args) == expected  # handled, normally
+
+    def broken(self, indices):
+        raise error("a bug in the splicer")
+
+    monkeypatch.setattr(splice._Splicer, "run", broken)
+    with caplog.at_level(logging.DEBUG, logger=splice.__name__):
+        assert splice.freeze_statements(source, **args) == expected
+    assert "unexpected error, deferring to LibCST" in caplog.text
+    assert "a bug in the splicer" in caplog.text
+
+
+def test_a_syntax_error_is_the_callers() -> None:
+    with pytest.raises(SyntaxError):
+        splice.freeze_statements("def f(:\n", indices=[0], workflow="a:F", class_name="")
 
 
 def test_nothing_wanted() -> None:

@@ -37,8 +37,8 @@ from ..journal import (
     user_value,
 )
 from ..retry import Retry
-from ._dispatch import PendingCompensation, RunContext
-from .activity import NOT_DECLARED
+from ._dispatch import PendingCompensation, RunContext, plain_result, qualified_name
+from .activity import NOT_DECLARED, NOT_RECORDED
 from .compensation import ActivityRef
 
 if TYPE_CHECKING:
@@ -49,15 +49,6 @@ DEFAULT_RETRY = Retry()
 #: Compensations are retried like this; a compensation failing after that is journaled
 #: and the run goes on.
 COMPENSATION_RETRY = Retry(max_attempts=3, initial=1.0)
-
-
-def qualified_name(fn: Callable[..., Any]) -> str:
-    """``"pkg.mod:function"`` for a module-level function."""
-    module = getattr(fn, "__module__", None)
-    qualname = getattr(fn, "__qualname__", None)
-    if not module or not qualname:
-        raise ContinuumError(f"activity {fn!r} must be a module-level function")
-    return f"{module}:{qualname}"
 
 
 def import_function(name: str) -> Callable[..., Any]:
@@ -137,20 +128,22 @@ def run_activity(
     cmd = ctx.command(kind, command, name)
     ctx.enter()
     recorded = _replay_completed(ctx, cmd, name)
-    if recorded is not _NOT_RECORDED:
+    if recorded is not NOT_RECORDED:
         return recorded
-    undo = None if compensate is None or compensate is NOT_DECLARED else compensate
+    keywords, retry, seconds, heartbeat_seconds, undo = call_options(
+        kwargs, retry, timeout, heartbeat, compensate
+    )
     call = _Call(
         command=cmd,
         name=name,
         fn=fn,
         args=tuple(args),
-        kwargs=dict(kwargs),
-        retry=retry or DEFAULT_RETRY,
-        timeout=to_seconds(timeout),
-        heartbeat=to_seconds(heartbeat),
+        kwargs=keywords,
+        retry=retry,
+        timeout=seconds,
+        heartbeat=heartbeat_seconds,
         queue=queue,
-        compensate=None if undo is None else qualified_name(undo),
+        compensate=undo,
         idempotency_key=idempotency_key,
     )
     state = _replay(ctx, call)
@@ -161,30 +154,43 @@ def run_activity(
     return state.value
 
 
-#: `_replay_completed` found no plain recorded result at this position.
-_NOT_RECORDED: Any = object()
+def call_options(
+    kwargs: Any, retry: Retry | None, timeout: Any, heartbeat: Any, compensate: Any
+) -> tuple[dict[str, Any], Retry, float | None, float | None, str | None]:
+    """An activity call's keyword arguments and options, as replay and the live tail
+    use them: (kwargs, retry, timeout seconds, heartbeat seconds, compensation name).
+
+    The one place they are read (and so validated). Raw replay of a call whose first
+    event is not its result reads them before folding its events; replay of the same
+    call from a snapshot step does too (`RunContext.replay_activity`), so a bad one
+    raises the same error either way.
+    """
+    undo = None if compensate is None or compensate is NOT_DECLARED else compensate
+    return (
+        dict(kwargs or {}),
+        retry or DEFAULT_RETRY,
+        to_seconds(timeout),
+        to_seconds(heartbeat),
+        None if undo is None else qualified_name(undo),
+    )
 
 
 def _replay_completed(ctx: RunContext, command: CommandId, name: str) -> Any:
-    """The hot replay path: one ``activity_completed`` event, consumed and decoded.
+    """The hot replay path: a call whose first recorded event is its plain result.
 
-    Anything else at this position (failed attempts, a queued task, a compensation
-    to remember, drift, the live tail) returns `_NOT_RECORDED` without consuming
-    anything, and `_replay` handles it in full.
+    Consumed and decoded, before any option is read (as `RunContext.replay_activity`
+    does). Anything else at this position (failed attempts, a queued task, a
+    compensation to remember, drift, the live tail) returns `NOT_RECORDED` without
+    consuming anything, and `_replay` handles it in full.
     """
     event = ctx.cursor.peek()
     if event is None or event.kind != ACTIVITY_COMPLETED or event.command != command:
-        return _NOT_RECORDED
-    if type(event) is ActivityStep:  # a snapshot step (see `RunContext.activity`)
-        if not event.plain or event.name not in (None, name):
-            return _NOT_RECORDED
-        ctx.cursor.advance()
-        return user_value(event.result)
-    fields = load_payload(event.payload)
-    if fields.get("compensate") or fields.get("activity") not in (None, name):
-        return _NOT_RECORDED
+        return NOT_RECORDED
+    value = plain_result(event, name)
+    if value is NOT_RECORDED:
+        return NOT_RECORDED
     ctx.cursor.advance()
-    return user_value(fields.get("result"))
+    return user_value(value)
 
 
 def _replay(ctx: RunContext, call: _Call) -> _Replayed:
@@ -434,7 +440,8 @@ def _schedule(
 def _resume_queued(
     ctx: RunContext, call: _Call, state: _Replayed, args: list[Any], kwargs: dict[str, Any]
 ) -> None:
-    task: Task | None = ctx.store.get_task(ctx.run_id, state.scheduled_seq or 0)
+    with ctx.storage() as store:
+        task: Task | None = store.get_task(ctx.run_id, state.scheduled_seq or 0)
     if task is None:
         raise ContinuumError(
             f"run {ctx.run_id}: the task of activity {call.name} at event "

@@ -90,17 +90,17 @@ def start_child(
         return ChildRef(fields["child_run_id"], fields["workflow"])
     payload = json.dumps(jsonable(input, what=f"the input of child workflow {name}", root="input"))
     run_id = child_run_id(ctx.run_id, ctx.cursor.next_seq, id, cmd)
-    record, _ = ctx.store.create_run(
-        NewRun(
-            run_id=run_id,
-            workflow=name,
-            input=payload,
-            namespace=ctx.run.namespace,
-            attributes=dict(ctx.run.attributes),
-            parent_id=ctx.run_id,
-            correlation_id=ctx.run.correlation_id or ctx.run_id,
-        )
+    new = NewRun(
+        run_id=run_id,
+        workflow=name,
+        input=payload,
+        namespace=ctx.run.namespace,
+        attributes=dict(ctx.run.attributes),
+        parent_id=ctx.run_id,
+        correlation_id=ctx.run.correlation_id or ctx.run_id,
     )
+    with ctx.storage() as store:
+        record, _ = store.create_run(new)
     if record.parent_id != ctx.run_id:
         raise ContinuumError(f"run id {run_id} already exists and is not a child of {ctx.run_id}")
     ctx.write(CHILD_STARTED, cmd, {"child_run_id": run_id, "workflow": name, "id": id})
@@ -136,7 +136,8 @@ def await_child(
 def _live_outcome(ctx: RunContext, ref: ChildRef, cmd: Any) -> tuple[str, dict[str, Any]]:
     run_id = ref.run_id
     while True:
-        child = ctx.store.get_run(run_id)
+        with ctx.storage() as store:
+            child = store.get_run(run_id)
         if child is None:
             raise ContinuumError(f"child run {run_id} is missing from the store")
         if child.status != CONTINUED:

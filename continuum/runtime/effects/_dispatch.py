@@ -10,6 +10,11 @@
 A wait raises `Suspend`; the flag kept here lets the next effect (or the engine)
 notice when workflow code swallowed it.
 
+A store call an effect makes that fails (a journal write, a read) is never the
+workflow's to handle: it is recorded here and `StoreFailure` (a `BaseException`)
+unwinds the workflow; every later effect raises it again, and the engine then
+releases the run for replay whatever the workflow did (`RunContext.store_failed`).
+
 Cancellation is delivered here too: once a cancel is requested, the first effect at
 the live tail (or the first wait) journals a ``cancel_received`` marker and raises
 `Cancelled`; replay raises it again at the marker, so cleanup code the workflow runs
@@ -22,16 +27,19 @@ import hashlib
 import importlib
 import sys
 from collections.abc import Callable, Collection, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from types import FunctionType
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from ..command import CommandId
 from ..errors import (
     Cancelled,
+    ContinuumError,
     LeaseLostError,
     ReplayDriftError,
+    StoreError,
     Suspend,
     SuspendLeakError,
 )
@@ -104,21 +112,62 @@ def _effect(module: str, name: str) -> Callable[..., Any]:
 _coerced = intern_command
 
 
-#: Activity functions' ``"pkg.mod:function"`` names, computed once per function.
-_ACTIVITY_NAMES: dict[Any, str] = {}
+#: Plain functions' ``"pkg.mod:function"`` names, computed once per function.
+_NAMES: dict[FunctionType, str] = {}
 
 
-def activity_name(fn: Any) -> str | None:
-    """``"pkg.mod:function"`` of ``fn`` (memoized), or None when it has no such name."""
+def qualified_name(fn: Callable[..., Any]) -> str:
+    """``"pkg.mod:function"`` of an activity (or compensation) function.
+
+    Memoized for plain functions only: they hash by identity, while another callable
+    may be unhashable or compare equal to a different one. Raises `ContinuumError`
+    when ``fn`` has no module or qualified name.
+    """
+    if type(fn) is FunctionType:
+        name = _NAMES.get(fn)
+        if name is not None:
+            return name
     module = getattr(fn, "__module__", None)
     qualname = getattr(fn, "__qualname__", None)
     if not module or not qualname:
-        return None
+        raise ContinuumError(f"activity {fn!r} must be a module-level function")
     name = f"{module}:{qualname}"
-    if len(_ACTIVITY_NAMES) < 65_536:
-        with suppress(TypeError):  # an unhashable callable is not memoized
-            _ACTIVITY_NAMES[fn] = name
+    if type(fn) is FunctionType and len(_NAMES) < 65_536:
+        _NAMES[fn] = name
     return name
+
+
+def plain_result(entry: Any, name: str) -> Any:
+    """The recorded result (JSON data) at ``entry`` of a plain call of activity ``name``.
+
+    Plain: completed without a compensation to remember, and recorded under ``name``
+    (or under no name, in older histories). ``entry`` is a raw ``activity_completed``
+    event or a snapshot `ActivityStep` whose identity the caller has matched; anything
+    else gives `NOT_RECORDED`. Nothing is consumed. Shared by both replay fast paths
+    (`RunContext.replay_activity`, `_activities._replay_completed`).
+    """
+    if type(entry) is ActivityStep:
+        return entry.result if entry.plain and entry.name in (None, name) else NOT_RECORDED
+    if entry.kind != ACTIVITY_COMPLETED:
+        return NOT_RECORDED
+    fields = load_payload(entry.payload)
+    if fields.get("compensate") or fields.get("activity") not in (None, name):
+        return NOT_RECORDED
+    return fields.get("result")
+
+
+class StoreFailure(BaseException):
+    """A store call made for an effect failed; unwinds the workflow.
+
+    A `BaseException`, so ``except Exception`` in workflow code cannot catch it and go
+    on as if the effect had happened: the run is released and resumes by replay.
+    ``error`` is the `StoreError` (a `LeaseLostError` when another worker owns the run).
+    """
+
+    def __init__(self, run_id: str, error: StoreError) -> None:
+        self.run_id = run_id
+        self.error = error
+        super().__init__(f"run {run_id}: store failure: {error}")
 
 
 @dataclass(slots=True)
@@ -168,6 +217,8 @@ class RunContext:
     drift: ReplayDriftError | None = None
     #: A fenced write was refused: another worker owns the run now.
     lost: LeaseLostError | None = None
+    #: A store call for an effect failed (the engine raises it, the run is released).
+    failed: StoreError | None = None
     compensations: list[PendingCompensation] = field(default_factory=list)
     patches: dict[str, bool] = field(default_factory=dict)
     #: `Cancelled` was raised in the workflow (the run ends cancelled).
@@ -220,15 +271,40 @@ class RunContext:
             )
         if self.drift is not None:
             raise self.drift
-        if self.lost is not None:
-            raise self.lost
-        if self.handle.lost:
-            self.lost = LeaseLostError("lease", "lost", f"run {self.run_id}")
-            raise self.lost
+        self.check_store()
         if not self.cancel_delivered:
             self._replay_cancel()
             if self.handle.cancel_requested and not self.replaying:
                 self._deliver_cancel()
+
+    def check_store(self) -> None:
+        """Raise `StoreFailure` again once a store call failed or the lease was lost."""
+        if self.lost is not None or self.failed is not None:
+            raise StoreFailure(self.run_id, self.lost or self.failed)  # type: ignore[arg-type]
+        if self.handle.lost:
+            self.store_failed(LeaseLostError("lease", "lost", f"run {self.run_id}"))
+
+    def store_failed(self, error: StoreError) -> NoReturn:
+        """Record a failed store call and unwind the workflow with `StoreFailure`.
+
+        Whatever the workflow does next, the engine then ends this execution on it: a
+        lost lease writes nothing more, any other failure is raised to the worker,
+        which releases the run (it resumes by replay).
+        """
+        if isinstance(error, LeaseLostError):
+            self.lost = self.lost or error
+        else:
+            self.failed = self.failed or error
+        raise StoreFailure(self.run_id, error) from error
+
+    @contextmanager
+    def storage(self) -> Iterator[Store]:
+        """The store, for a call an effect makes outside a step (a read, a child's start)."""
+        self.check_store()
+        try:
+            yield self.store
+        except StoreError as err:
+            self.store_failed(err)
 
     def _replay_cancel(self) -> None:
         """At a recorded ``cancel_received`` marker, raise `Cancelled` again."""
@@ -270,18 +346,21 @@ class RunContext:
 
     @contextmanager
     def step(self) -> Iterator[StepWriter]:
-        """One fenced transaction for live events; seq numbers are given back on failure."""
+        """One fenced transaction for live events; seq numbers are given back on failure.
+
+        A store failure raises `StoreFailure` (`store_failed`).
+        """
+        self.check_store()
         writer: StepWriter | None = None
         try:
             with self.store.step(self.handle.lease) as step:
                 writer = StepWriter(step, self.cursor)
                 yield writer
             self.live_events.extend(writer.events)
-        except LeaseLostError as err:
-            self.lost = err
+        except StoreError as err:
             if writer is not None:
                 self.cursor.rollback(writer.written)
-            raise
+            self.store_failed(err)
         except BaseException:
             if writer is not None:
                 self.cursor.rollback(writer.written)
@@ -325,7 +404,16 @@ class RunContext:
         """The instant ``seconds`` from now."""
         return self.clock() + timedelta(seconds=seconds)
 
-    def replay_activity(self, fn: Callable[..., Any], given: Any) -> Any:
+    def replay_activity(
+        self,
+        fn: Callable[..., Any],
+        given: Any,
+        kwargs: Any,
+        retry: Any,
+        timeout: Any,
+        heartbeat: Any,
+        compensate: Any,
+    ) -> Any:
         """The replay hot path: a recorded plain result of a generated activity call.
 
         A snapshot's step (or run of steps) of a completed activity without
@@ -336,6 +424,11 @@ class RunContext:
         by `activity()` with the generated identity only, so it matches exactly what
         `command` would return; a context matching more loosely (`versions`' check)
         gets its looser matches on that slower path.
+
+        A step whose first event is not the result (failed attempts, a queued task)
+        stands for events raw replay folds in `run_activity`, which reads the call's
+        keyword arguments and options first: they are read here too (`call_options`),
+        so a bad one raises the same error through a snapshot as through the journal.
         """
         cursor = self.cursor
         index = cursor._index
@@ -345,6 +438,7 @@ class RunContext:
             or self.suspended is not None
             or self.drift is not None
             or self.lost is not None
+            or self.failed is not None
             or self.handle.lost
         ):
             return NOT_RECORDED
@@ -352,33 +446,29 @@ class RunContext:
         command = _coerced(given)
         if not (entry.command is command or entry.command == command):
             return NOT_RECORDED
-        kind = type(entry)
-        if kind is ActivityRun:
-            # A loop's calls from a snapshot: same identity, name checked per call.
-            name = _ACTIVITY_NAMES.get(fn) or activity_name(fn)
-            if name is None or entry.name not in (None, name):
+        try:
+            name = _NAMES[fn]  # type: ignore[index]
+        except (KeyError, TypeError):  # not named yet, or not hashable
+            name = qualified_name(fn)  # raises as `run_activity` would
+        if type(entry) is ActivityRun:
+            # A loop's calls from a snapshot: same identity, plain, name checked per call.
+            if entry.name not in (None, name):
                 return NOT_RECORDED
+            if entry.kind != ACTIVITY_COMPLETED:  # calls of failed or queued attempts
+                _effect("_activities", "call_options")(
+                    kwargs, retry, timeout, heartbeat, compensate
+                )
             value = entry.results[cursor._offset]
             cursor.skip_call(entry)
-        elif kind is ActivityStep:
-            name = _ACTIVITY_NAMES.get(fn) or activity_name(fn)
-            if name is None or not entry.plain or entry.name not in (None, name):
-                return NOT_RECORDED
-            value = entry.result
-            cursor._index = index + 1
-        elif entry.kind == ACTIVITY_COMPLETED:
-            name = _ACTIVITY_NAMES.get(fn) or activity_name(fn)
-            fields = load_payload(entry.payload)
-            if (
-                name is None
-                or fields.get("compensate")
-                or fields.get("activity") not in (None, name)
-            ):
-                return NOT_RECORDED
-            value = fields.get("result")
-            cursor._index = index + 1
         else:
-            return NOT_RECORDED
+            value = plain_result(entry, name)
+            if value is NOT_RECORDED:
+                return NOT_RECORDED
+            if entry.kind != ACTIVITY_COMPLETED:  # a step of failed or queued attempts
+                _effect("_activities", "call_options")(
+                    kwargs, retry, timeout, heartbeat, compensate
+                )
+            cursor._index = index + 1
         kind = type(value)
         return user_value(value) if kind is dict or kind is list else value
 

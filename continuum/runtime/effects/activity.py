@@ -11,7 +11,8 @@ from ..retry import Retry
 
 #: Default for ``compensate=``: "not declared" (distinct from an explicit None).
 NOT_DECLARED: Any = object()
-#: `RunContext.replay_activity` found no plain recorded result at this position.
+#: No plain recorded result at this position (`RunContext.replay_activity`,
+#: `_activities._replay_completed`): the call takes the full replay path.
 NOT_RECORDED: Any = object()
 
 
@@ -38,7 +39,7 @@ def activity(
     ctx = current_run("activity")
     if _command is not None:
         # Replaying a generated call: the recorded result, before any option is read.
-        recorded = ctx.replay_activity(fn, _command)
+        recorded = ctx.replay_activity(fn, _command, kwargs, retry, timeout, heartbeat, compensate)
         if recorded is not NOT_RECORDED:
             return recorded
     return ctx.activity(

@@ -11,7 +11,7 @@ from psycopg import sql
 from psycopg.rows import class_row
 from psycopg.types.json import Jsonb
 
-from ...journal import intern_command
+from ...journal import intern_command, is_canonical_command
 from ..base import Event, Lease, NewEvent, Recorded, Snapshot
 from . import snapshots
 from .pool import Database
@@ -171,9 +171,6 @@ def _command_of(text: str, commands: dict[str, tuple[Any, ...]]) -> tuple[Any, .
     """
     value = json.loads(text)
     parts = tuple(value) if isinstance(value, list) else (value,)
-    shaped = len(parts) == 5 and all(
-        type(part) is kind for part, kind in zip(parts, (str, str, str, int, str), strict=True)
-    )
-    command = intern_command(parts) if shaped else parts
+    command = intern_command(parts) if is_canonical_command(parts) else parts
     commands[text] = command
     return command
