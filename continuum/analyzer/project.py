@@ -67,6 +67,10 @@ class ProjectIndex:
     files: SourceFiles
     #: Absolute import roots, most specific first.
     roots: tuple[Path, ...] = ()
+    #: While set, every module name `find_module` does not find is added to it (memoized
+    #: answers too): a summary or a file check records what it looked for in vain, since
+    #: creating such a module changes its result.
+    missing: set[str] | None = None
     _found: dict[str, Path | None] = field(default_factory=dict, repr=False)
 
     def add_roots(self, roots: Iterable[Path]) -> None:
@@ -95,21 +99,23 @@ class ProjectIndex:
                 return ".".join([*rel, *parts]), root
         return ".".join(parts), directory
 
+    def candidates(self, module: str) -> tuple[Path, ...]:
+        """The files that would define ``module``, in lookup order (none for a bad name)."""
+        if not module or not all(p.isidentifier() for p in module.split(".")):
+            return ()
+        rel = Path(*module.split("."))
+        file, package = rel.with_suffix(".py"), rel / "__init__.py"
+        return tuple(path for root in self.roots for path in (root / file, root / package))
+
     def find_module(self, module: str) -> Path | None:
         """The file defining ``module`` under one of the roots, or None."""
         if module in self._found:
-            return self._found[module]
-        found: Path | None = None
-        if module and all(p.isidentifier() for p in module.split(".")):
-            rel = Path(*module.split("."))
-            for root in self.roots:
-                for candidate in (root / rel.with_suffix(".py"), root / rel / "__init__.py"):
-                    if self.files.is_file(candidate):
-                        found = candidate
-                        break
-                if found:
-                    break
-        self._found[module] = found
+            found = self._found[module]
+        else:
+            found = next((c for c in self.candidates(module) if self.files.is_file(c)), None)
+            self._found[module] = found
+        if found is None and self.missing is not None:
+            self.missing.add(module)
         return found
 
     def split(self, dotted: str) -> tuple[str, str] | None:

@@ -139,9 +139,15 @@ class FileSummary:
     errors: tuple[Diagnostic, ...] = ()
     #: False when positions were skipped (the file only references other code).
     positioned: bool = True
+    #: Module names the analysis looked up and did not find (sorted): creating one of
+    #: them turns references into it from third-party into project code.
+    missing: tuple[str, ...] = ()
 
 
 # -- JSON form (for the summary cache; never pickle on disk) ----------------------------------
+
+#: Bumped when the JSON form changes; another version does not load (a cache miss).
+SUMMARY_FORMAT = 2
 
 
 def _pos(data: list[int]) -> Pos:
@@ -164,6 +170,7 @@ def _finding(data: list[Any]) -> Finding:
 def summary_to_json(summary: FileSummary) -> dict[str, Any]:
     """A JSON-compatible dict for `summary_from_json` (files with errors are not stored)."""
     return {
+        "format": SUMMARY_FORMAT,
         "path": summary.path,
         "module": summary.module,
         "hash": summary.content_hash,
@@ -198,11 +205,14 @@ def summary_to_json(summary: FileSummary) -> dict[str, Any]:
         "module_findings": [_finding_json(f) for f in summary.module_findings],
         "suppressions": [[s.line, list(s.codes), s.own_line, s.kind] for s in summary.suppressions],
         "positioned": summary.positioned,
+        "missing": list(summary.missing),
     }
 
 
 def summary_from_json(data: dict[str, Any]) -> FileSummary:
-    """The inverse of `summary_to_json`."""
+    """The inverse of `summary_to_json` (raises ValueError for another format)."""
+    if data.get("format") != SUMMARY_FORMAT:
+        raise ValueError("summary of another format")
     functions = {}
     for qualname, is_async, det, findings, edges, effects in data["functions"]:
         functions[qualname] = FunctionSummary(
@@ -237,4 +247,5 @@ def summary_from_json(data: dict[str, Any]) -> FileSummary:
             for line, codes, own, kind in data["suppressions"]
         ),
         positioned=data["positioned"],
+        missing=tuple(data["missing"]),
     )
