@@ -166,6 +166,8 @@ class _Run:
         #: Summaries and absolute paths by display path.
         self._by_path: dict[str, FileSummary] = {}
         self._abs: dict[str, Path] = {}
+        #: Absent module candidates already probed for `project.on_missing`.
+        self._noted: set[Path] = set()
         self._project: Project | None = None
 
     @property
@@ -192,14 +194,19 @@ class _Run:
         """The file's bytes (None when unreadable), remembering its content hash."""
         try:
             data = self.files.read_bytes(path)
-        except OSError:
-            self._hashes[path] = self._hashes_by_name[str(path)] = None
+        except OSError as exc:
+            # An absent file hashes as None, like the absent candidates of a module a
+            # cache entry looked for in vain; a present but unreadable one differs, since
+            # the module lookup counts it as found.
+            absent = isinstance(exc, FileNotFoundError | NotADirectoryError | IsADirectoryError)
+            self._hashes[path] = self._hashes_by_name[str(path)] = None if absent else "?"
             return None
         self._hashes[path] = self._hashes_by_name[str(path)] = content_hash(data)
         return data
 
     def hash_of(self, path: Path) -> str | None:
-        """Content hash of ``path`` (read once per run), None when unreadable."""
+        """Content hash of ``path`` (read once per run): None when absent, "?" when
+        present but unreadable."""
         if path not in self._hashes:
             self.read(path)
         return self._hashes[path]
@@ -238,7 +245,7 @@ class _Run:
     def _cached_summary(self, path: Path) -> FileSummary | None:
         if self.cache is None:
             return None
-        return self.cache.load_summary(path, self._hashes.get(path) or "")
+        return self.cache.load_summary(path, self._hashes.get(path) or "", self.index.find_module)
 
     def _register(self, path: Path, summary: FileSummary) -> None:
         self._by_path[summary.path] = summary
@@ -321,18 +328,42 @@ class _Run:
             else:
                 misses.append((path, data))
         self._summarize_all(misses)
+        index = self.index
         for path, _data in misses:
             self.project.touched = set()
             summary = self._by_path[display_path(path)]
-            result = self._check_file(summary)
+            index.missing = set()
+            try:
+                result = self._check_file(summary)
+            finally:
+                missing, index.missing = index.missing, None
             results.append(result)
             if cache is not None:
-                closure = sorted(
-                    (str(self._abs[p]), self.hash_of(self._abs[p]) or "")
-                    for p in self.project.touched | {summary.path}
+                touched = self.project.touched | {summary.path}
+                for shown in touched:
+                    missing.update(self._by_path[shown].missing)
+                # Every file a missing module could appear as, recorded as absent: creating
+                # one changes the closure digest (its name may now be project code).
+                absent = [c for module in missing for c in index.candidates(module)]
+                self._note_absent(absent)
+                closure = dict.fromkeys(map(str, absent), "")
+                closure.update(
+                    (str(self._abs[p]), self.hash_of(self._abs[p]) or "") for p in touched
                 )
-                cache.store(path, summary.content_hash, closure, result.to_json())
+                cache.store(path, summary.content_hash, sorted(closure.items()), result.to_json())
         return results
+
+    def _note_absent(self, paths: Iterable[Path]) -> None:
+        """Probe paths a summary from a worker process found absent, once per run, so
+        that `project.on_missing` (the warm replay's record) sees them too."""
+        from . import project
+
+        if project.on_missing is None:
+            return
+        for path in paths:
+            if path not in self._noted:
+                self._noted.add(path)
+                self.files.is_file(path)
 
     def _cached_result(self, cache: ResultCache, path: Path) -> FileResult | None:
         payload = cache.load(path, self._hashes[path] or "", self.hash_of_name)

@@ -1,14 +1,17 @@
 """The per-file result cache: content hashes in, final results out, written atomically.
 
 A result entry belongs to one checked file and records its content hash, the paths of
-every other file its analysis read (the helpers and base classes it reached) and one
-digest of their content hashes. It is valid only while all of those match, so editing a
-helper invalidates every workflow that reaches it. All result entries of a cache scope
-live in ONE file, ``results.json``, read once per run and rewritten once at its end
-(merged with what a concurrent run wrote meanwhile, then ``os.replace``): a warm run
-opens one cache file instead of one per checked file. Per-file summaries are cached
-too, one file each by path and content hash (they are only read for files that must be
-re-analyzed), so that re-checking such a workflow parses only the edited helper. The
+every other file its analysis read (the helpers and base classes it reached) and of every
+candidate file of a module it looked for and did not find (as absent), and one digest of
+their content hashes. It is valid only while all of those match, so editing a helper
+invalidates every workflow that reaches it, and creating a module it looked for in vain
+invalidates it too. All result entries of a cache scope live in ONE file,
+``results.json``, read once per run and rewritten once at its end (merged with what a
+concurrent run wrote meanwhile, then ``os.replace``): a warm run opens one cache file
+instead of one per checked file. Per-file summaries are cached too, one file each by
+path and content hash (they are only read for files that must be re-analyzed, and
+dropped when a module they looked for in vain now exists), so that re-checking such a
+workflow parses only the edited helper. The
 directory is ``<cache-dir>/<tool version>-<analyzer digest>/<scope>/`` with a
 ``CACHEDIR.TAG`` and a ``*`` ``.gitignore`` at ``<cache-dir>``, like ruff's.
 ``<cache-dir>/warm/`` holds the records of the warm replay (`continuum.cli.warm`), which
@@ -67,7 +70,8 @@ def prepare_cache_root(root: str | os.PathLike[str]) -> None:
 
 
 #: Bumped when the layout of ``results.json`` changes; another version reads as empty.
-RESULTS_FORMAT = 2
+#: 3: closures name the candidate files of modules looked up in vain.
+RESULTS_FORMAT = 3
 RESULTS_FILE = "results.json"
 
 
@@ -115,7 +119,7 @@ class ResultCache:
         """The cached payload of ``path`` if its content and whole closure are unchanged.
 
         ``hash_of(path) -> str | None`` gives the current content hash of a closure file
-        (named by its absolute path as a string).
+        (named by its absolute path as a string), None when it is absent.
         """
         if self._entries is None:
             self._entries = self._read_results()
@@ -133,7 +137,8 @@ class ResultCache:
     def store(
         self, path: Path, digest: str, closure: list[tuple[str, str]], payload: dict[str, Any]
     ) -> None:
-        """Record an entry; `flush` writes it. ``closure`` is (path, content hash) pairs."""
+        """Record an entry; `flush` writes it. ``closure`` is (path, content hash) pairs
+        ("" for a file that must stay absent)."""
         key = str(path)
         deps = sorted((p, h) for p, h in closure if p != key)
         entry = [digest, [p for p, _ in deps], closure_digest(h for _, h in deps), payload]
@@ -182,8 +187,14 @@ class ResultCache:
         name = hashlib.sha256(f"{path}|{digest}".encode()).hexdigest()[:32]
         return self.directory / "summaries" / f"{name}.json"
 
-    def load_summary(self, path: Path, digest: str) -> FileSummary | None:
-        """The cached summary of ``path`` with content hash ``digest``, if any."""
+    def load_summary(
+        self, path: Path, digest: str, find_module: Callable[[str], object]
+    ) -> FileSummary | None:
+        """The cached summary of ``path`` with content hash ``digest``, if any.
+
+        A summary classified names by which modules exist: it is discarded when
+        ``find_module`` now finds one it recorded as missing.
+        """
         from .summary import summary_from_json  # not needed by a run answered from results
 
         try:
@@ -191,7 +202,11 @@ class ResultCache:
             summary = summary_from_json(data)
         except (OSError, ValueError, KeyError, TypeError):
             return None
-        return summary if summary.content_hash == digest else None
+        if summary.content_hash != digest:
+            return None
+        if any(find_module(module) is not None for module in summary.missing):
+            return None
+        return summary
 
     def store_summary(self, path: Path, summary: FileSummary) -> None:
         """Cache a summary (never one carrying CN901–CN903: those are cheap to redo)."""

@@ -199,7 +199,15 @@ def _analyze(
     ctx = FileContext(module=module, is_package=is_package, resolver=resolver)
     instances = [rule(ctx) for rule in (ALL_RULES if rules is None else rules)]
     walker = Walker(ctx, instances)
-    walker.walk(tree)
+    # The traversal is what classifies names (`Resolver.kind`): record the modules it
+    # looked for in vain, then hand them on to an enclosing recording (a file check).
+    outer, index.missing = index.missing, set()
+    try:
+        walker.walk(tree)
+    finally:
+        missing, index.missing = index.missing, outer
+    if outer is not None:
+        outer |= missing
 
     records = [r for frame in walker.functions for r in frame.records] + ctx.module_records
     positions = None
@@ -239,4 +247,5 @@ def _analyze(
         ),
         suppressions=parse_suppressions(text),
         positioned=positions is not None or not records,
+        missing=tuple(sorted(missing)),
     )

@@ -122,11 +122,19 @@ class ProjectIndex:
         """Split a dotted name into ``(project module, qualname)``; None if not project code.
 
         The longest module prefix that is a project file wins; the qualname may be empty
-        when the name is the module itself.
+        when the name is the module itself. Prefixes are tried shortest first and the
+        search ends at a plain module (a ``.py`` file, not a package), which has no
+        submodules: so ``pkg.mod.func`` never looks ``pkg.mod.func`` up as a module, and a
+        recording of `missing` names holds only modules that could really appear.
         """
         parts = dotted.split(".")
-        for i in range(len(parts), 0, -1):
-            module = ".".join(parts[:i])
-            if self.find_module(module) is not None:
-                return module, ".".join(parts[i:])
-        return None
+        best = 0
+        for i in range(1, len(parts) + 1):
+            found = self.find_module(".".join(parts[:i]))
+            if found is not None:
+                best = i
+                if found.name != "__init__.py":
+                    break
+        if not best:
+            return None
+        return ".".join(parts[:best]), ".".join(parts[best:])

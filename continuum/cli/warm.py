@@ -17,9 +17,9 @@ audit hook (PEP 578) sees every file the command opens for reading and every dir
 it lists, outside the import system and the cache directory; each path is stat-ed at
 that moment, before it is read, so an edit made while the run reads it changes its
 signature. The analyzer's module lookup reports each candidate file it probed and did
-not find (`continuum.analyzer.project.on_missing`): creating one of them changes how an
-import resolves (lookups a cached result spares, or made in a worker process, are not
-seen: the full run's cached result would not notice such a module either). Added to
+not find (`continuum.analyzer.project.on_missing`; a run answered from cached results
+reads the absent files they list, and those of worker-process summaries are probed
+again): creating one of them changes how an import resolves. Added to
 those: each ``pyproject.toml`` the configuration lookup may read (present or absent),
 the directories of every file read up to its import root (a new module there can change
 how an import resolves), the files and directories of the installed ``continuum``
