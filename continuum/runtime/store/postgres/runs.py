@@ -53,6 +53,34 @@ def _columns(prefix: str = "") -> sql.Composed:
     return sql.SQL(", ").join(sql.Identifier(name) for name in _FIELDS)
 
 
+#: The fenced update of `finish`: the run ends, its lease and wake-up are cleared.
+_FINISH_UPDATE = """
+                UPDATE {runs}
+                SET status = %(status)s, result = %(result)s, error = %(error)s,
+                    completed_at = now(), updated_at = now(), lease_owner = NULL,
+                    lease_expires_at = NULL, next_wakeup_at = NULL, waiting_on = NULL
+                WHERE run_id = %(run_id)s AND lease_owner = %(owner)s
+                  AND lease_token = %(token)s AND status = 'running'"""
+#: After `done`: the waiting parent woken by key, then both notifications (sent only if
+#: the statement commits), and the counts `finish` checks.
+_FINISH_WAKE = """
+            ), woken AS (
+                UPDATE {runs} AS p
+                SET next_wakeup_at = CASE WHEN p.status = 'suspended'
+                                           AND p.waiting_on = %(waiting_on)s
+                                          THEN now() ELSE p.next_wakeup_at END
+                FROM done WHERE p.run_id = done.parent_id
+                RETURNING p.run_id, p.status = 'suspended' AND p.waiting_on = %(waiting_on)s
+                          AS woken
+            )
+            SELECT (SELECT count(*) FROM done),
+                   (SELECT count(*) FROM (
+                        SELECT pg_notify(%(channel)s, %(finished)s || run_id) FROM done) AS f),
+                   (SELECT count(*) FROM (
+                        SELECT pg_notify(%(channel)s, %(wake)s || run_id)
+                        FROM woken WHERE woken) AS w)"""
+
+
 @cache
 def _queries(schema: str) -> dict[str, bytes]:
     """Statements of this module for one schema, composed and encoded once.
@@ -196,62 +224,25 @@ def _queries(schema: str) -> dict[str, bytes]:
         # `finish` in one autocommit statement: the fenced update (re-checked against a
         # concurrent claim like the fence's FOR UPDATE), the waiting parent woken by key
         # (module docstring), and both notifications, which go out only if it commits.
-        "finish_fenced": """
-            WITH done AS (
-                UPDATE {runs}
-                SET status = %(status)s, result = %(result)s, error = %(error)s,
-                    completed_at = now(), updated_at = now(), lease_owner = NULL,
-                    lease_expires_at = NULL, next_wakeup_at = NULL, waiting_on = NULL
-                WHERE run_id = %(run_id)s AND lease_owner = %(owner)s
-                  AND lease_token = %(token)s AND status = 'running'
-                RETURNING run_id, parent_id
-            ), woken AS (
-                UPDATE {runs} AS p
-                SET next_wakeup_at = CASE WHEN p.status = 'suspended'
-                                           AND p.waiting_on = %(waiting_on)s
-                                          THEN now() ELSE p.next_wakeup_at END
-                FROM done WHERE p.run_id = done.parent_id
-                RETURNING p.run_id, p.status = 'suspended' AND p.waiting_on = %(waiting_on)s
-                          AS woken
-            )
-            SELECT (SELECT count(*) FROM done),
-                   (SELECT count(*) FROM (
-                        SELECT pg_notify(%(channel)s, %(finished)s || run_id) FROM done) AS f),
-                   (SELECT count(*) FROM (
-                        SELECT pg_notify(%(channel)s, %(wake)s || run_id)
-                        FROM woken WHERE woken) AS w)""",
+        "finish_fenced": "WITH done AS ("
+        + _FINISH_UPDATE
+        + "\n                RETURNING run_id, parent_id"
+        + _FINISH_WAKE,
         # `finish_fenced` with the run's last journal event in the same statement: the
         # update also requires the journal to end just before it (its gap check), and
         # the insert happens only when the fenced update did.
-        "finish_append": """
-            WITH done AS (
-                UPDATE {runs}
-                SET status = %(status)s, result = %(result)s, error = %(error)s,
-                    completed_at = now(), updated_at = now(), lease_owner = NULL,
-                    lease_expires_at = NULL, next_wakeup_at = NULL, waiting_on = NULL
-                WHERE run_id = %(run_id)s AND lease_owner = %(owner)s
-                  AND lease_token = %(token)s AND status = 'running'
+        "finish_append": (
+            "WITH done AS ("
+            + _FINISH_UPDATE
+            + """
                   AND COALESCE((SELECT max(e.seq) FROM {events} e WHERE e.run_id = %(run_id)s),
                                0) = %(seq)s - 1
                 RETURNING run_id, parent_id
             ), appended AS (
                 INSERT INTO {events} (run_id, seq, kind, command, payload)
-                SELECT run_id, %(seq)s, %(kind)s, %(command)s, %(payload)s FROM done
-            ), woken AS (
-                UPDATE {runs} AS p
-                SET next_wakeup_at = CASE WHEN p.status = 'suspended'
-                                           AND p.waiting_on = %(waiting_on)s
-                                          THEN now() ELSE p.next_wakeup_at END
-                FROM done WHERE p.run_id = done.parent_id
-                RETURNING p.run_id, p.status = 'suspended' AND p.waiting_on = %(waiting_on)s
-                          AS woken
-            )
-            SELECT (SELECT count(*) FROM done),
-                   (SELECT count(*) FROM (
-                        SELECT pg_notify(%(channel)s, %(finished)s || run_id) FROM done) AS f),
-                   (SELECT count(*) FROM (
-                        SELECT pg_notify(%(channel)s, %(wake)s || run_id)
-                        FROM woken WHERE woken) AS w)""",
+                SELECT run_id, %(seq)s, %(kind)s, %(command)s, %(payload)s FROM done"""
+            + _FINISH_WAKE
+        ),
         # Finishing `continued` hands the mailbox on (see `finish`). The successor's row
         # is locked first, so a signal sent to it directly waits for the hand-off.
         "lock_successor": "SELECT cancel_requested FROM {runs} WHERE run_id = %s FOR UPDATE",
