@@ -34,6 +34,10 @@ from continuum.runtime.store.base import (
     Snapshot,
     Task,
     successor_of,
+    waiting_on_child,
+    waiting_on_parts,
+    waiting_on_signal,
+    waiting_on_task,
 )
 
 from .jsonb import contains
@@ -381,7 +385,7 @@ class InMemoryStore(MemoryOperations):
     def _woken(self, run: _Run, waiting_on: str) -> bool:
         if run.record.cancel_requested:
             return True
-        kind, _, detail = waiting_on.partition(":")
+        kind, detail = waiting_on_parts(waiting_on)
         if kind == "signal":
             return any(signal.name == detail for signal in run.mailbox)
         if kind == "child":
@@ -435,7 +439,7 @@ class InMemoryStore(MemoryOperations):
             if (
                 parent is not None
                 and parent.record.status == SUSPENDED
-                and parent.record.waiting_on == f"child:{run.record.run_id}"
+                and parent.record.waiting_on == waiting_on_child(run.record.run_id)
             ):
                 self._update(parent, next_wakeup_at=now)
             successor = successor_of(result) if status == CONTINUED else None
@@ -464,7 +468,7 @@ class InMemoryStore(MemoryOperations):
         successor.delivery_ids |= run.delivery_ids
         waiting = successor.record.waiting_on or ""
         if successor.record.status == SUSPENDED and any(
-            waiting == f"signal:{signal.name}" for signal in moved
+            waiting == waiting_on_signal(signal.name) for signal in moved
         ):
             self._update(successor, next_wakeup_at=self.now())
         if run.record.cancel_requested:
@@ -494,7 +498,7 @@ class InMemoryStore(MemoryOperations):
             run.mailbox.append(
                 Signal(next(self._signal_ids), run_id, name, payload, delivery_id, self.now())
             )
-            if run.record.status == SUSPENDED and run.record.waiting_on == f"signal:{name}":
+            if run.record.status == SUSPENDED and run.record.waiting_on == waiting_on_signal(name):
                 self._update(run, next_wakeup_at=self.now())
             self._notify()
             return True
@@ -625,7 +629,7 @@ class InMemoryStore(MemoryOperations):
             if (
                 run is not None
                 and run.record.status == SUSPENDED
-                and run.record.waiting_on == f"task:{task.task_id}"
+                and run.record.waiting_on == waiting_on_task(task.task_id)
             ):
                 self._update(run, next_wakeup_at=self.now())
             self._notify()

@@ -37,6 +37,7 @@ from ..journal import (
     user_value,
 )
 from ..retry import Retry
+from ..store.base import waiting_on_task
 from ._dispatch import PendingCompensation, RunContext, plain_result, qualified_name
 from .activity import NOT_DECLARED, NOT_RECORDED
 from .compensation import ActivityRef
@@ -434,7 +435,7 @@ def _schedule(
             call.command,
             {"activity": call.name, "queue": call.queue, "task_id": task_id, "attempt": attempt},
         )
-    ctx.suspend(f"task:{task_id}", None)
+    ctx.suspend(waiting_on_task(task_id), None)
 
 
 def _resume_queued(
@@ -455,4 +456,4 @@ def _resume_queued(
         state.attempts = task.attempt - 1
         _record_failure(ctx, call, state, task.attempt, error, bool(error.get("retryable", True)))
     else:
-        ctx.suspend(f"task:{task.task_id}", None)
+        ctx.suspend(waiting_on_task(task.task_id), None)

@@ -32,7 +32,7 @@ from ..journal import (
     load_payload,
     user_value,
 )
-from ..store.base import CANCELLED, COMPLETED, CONTINUED, TERMINAL, NewRun
+from ..store.base import CANCELLED, COMPLETED, CONTINUED, TERMINAL, NewRun, waiting_on_child
 from ._dispatch import RunContext
 
 #: Namespace of the UUIDv5 child run ids.
@@ -145,7 +145,7 @@ def _live_outcome(ctx: RunContext, ref: ChildRef, cmd: Any) -> tuple[str, dict[s
         # Follow the child's continue_as_new chain to the run that holds the result.
         run_id = json.loads(child.result or "{}").get("continued_as", "")
     if child.status not in TERMINAL:
-        ctx.suspend(f"child:{run_id}", None)
+        ctx.suspend(waiting_on_child(run_id), None)
     if child.status == COMPLETED:
         fields: dict[str, Any] = {
             "child_run_id": ref.run_id,

@@ -27,6 +27,7 @@ from ..journal import (
     parse_iso,
     user_value,
 )
+from ..store.base import waiting_on_signal
 from ._dispatch import RunContext
 from .signals import TIMEOUT
 
@@ -78,7 +79,7 @@ def await_signal(ctx: RunContext, name: str, *, timeout: Any = None, command: An
             )
     if got:
         return result
-    ctx.suspend(f"signal:{name}", deadline)
+    ctx.suspend(waiting_on_signal(name), deadline)
 
 
 def timer(ctx: RunContext, duration: Any, *, command: Any = None) -> None:

@@ -34,6 +34,38 @@ CONTINUED = "continued"  # completed by continue_as_new; result names the succes
 TERMINAL = frozenset({COMPLETED, FAILED, CANCELLED, DRIFTED, CONTINUED})
 
 
+# --- what a suspended run waits on ----------------------------------------------------
+# `RunRecord.waiting_on` is "<kind>:<key>" for the waits something else ends (a signal,
+# a queued task, a child run) and a bare word for the rest ("timer", "retry"). Stores
+# wake a run by comparing it, so Python builds and reads it only here (two Postgres
+# statements, in postgres/runs.py and postgres/tasks.py, build the same text in SQL).
+
+
+def waiting_on_signal(name: str) -> str:
+    """``waiting_on`` of a run blocked in ``await_signal(name)``."""
+    return f"signal:{name}"
+
+
+def waiting_on_task(task_id: int) -> str:
+    """``waiting_on`` of a run waiting for queued task ``task_id``."""
+    return f"task:{task_id}"
+
+
+def waiting_on_child(run_id: str) -> str:
+    """``waiting_on`` of a parent blocked in ``await_child`` on child ``run_id``."""
+    return f"child:{run_id}"
+
+
+def waiting_on_parts(waiting_on: str) -> tuple[str, str]:
+    """``(kind, key)`` of a ``waiting_on`` value; the key is "" for a bare word.
+
+    >>> waiting_on_parts(waiting_on_task(7)), waiting_on_parts("timer")
+    (('task', '7'), ('timer', ''))
+    """
+    kind, _, key = waiting_on.partition(":")
+    return kind, key
+
+
 def successor_of(result: str | None) -> str | None:
     """The successor a ``continued`` run's result names (``{"continued_as": id}``), or None.
 

@@ -25,7 +25,17 @@ from psycopg.rows import class_row, dict_row
 from psycopg.types.json import Jsonb
 
 from ...errors import LeaseLostError, StoreError
-from ..base import CONTINUED, TERMINAL, Lease, NewEvent, NewRun, RunRecord, successor_of
+from ..base import (
+    CONTINUED,
+    TERMINAL,
+    Lease,
+    NewEvent,
+    NewRun,
+    RunRecord,
+    successor_of,
+    waiting_on_child,
+    waiting_on_parts,
+)
 from .notify import CHANNEL, notify
 from .pool import Database, lease_lost
 
@@ -556,7 +566,7 @@ def renew_lease(db: Database, lease: Lease, lease_seconds: float) -> Lease:
 
 def _waiting_keys(waiting_on: str) -> dict[str, Any]:
     """Split ``waiting_on`` into the one thing that can already have happened."""
-    kind, _, ident = waiting_on.partition(":")
+    kind, ident = waiting_on_parts(waiting_on)
     task: int | None = None
     if kind == "task":
         try:
@@ -618,7 +628,7 @@ def finish(
         "run_id": lease.run_id,
         "owner": lease.owner,
         "token": lease.token,
-        "waiting_on": f"child:{lease.run_id}",
+        "waiting_on": waiting_on_child(lease.run_id),
         "channel": CHANNEL,
         "finished": f"{db.schema}|finished|",
         "wake": f"{db.schema}|wake|",

@@ -9,7 +9,7 @@ from psycopg import sql
 from psycopg.rows import class_row
 
 from ...errors import StoreError
-from ..base import TERMINAL, Signal
+from ..base import TERMINAL, Signal, waiting_on_signal
 from .notify import notify
 from .pool import Database
 from .runs import WAKE_IF_WAITING
@@ -57,7 +57,7 @@ def send_signal(
             return False
         if conn.execute(q["insert"], (run_id, name, payload, delivery_id)).fetchone() is None:
             return False  # this delivery_id was already delivered
-        woken = conn.execute(q["wake"], {"run_id": run_id, "waiting_on": f"signal:{name}"})
+        woken = conn.execute(q["wake"], {"run_id": run_id, "waiting_on": waiting_on_signal(name)})
         if woken.fetchone()[0]:
             notify(conn, db.schema, "signal", run_id)
         return True

@@ -17,7 +17,7 @@ from psycopg import sql
 from psycopg.rows import class_row
 
 from ...errors import StoreError
-from ..base import TERMINAL, Task
+from ..base import TERMINAL, Task, waiting_on_task
 from .notify import notify
 from .pool import Database, lease_lost
 from .runs import WAKE_IF_WAITING
@@ -223,7 +223,7 @@ def complete(
             raise lease_lost("complete_task", _stale(task))
         # Locks the run row even while it still runs: see runs.WAKE_IF_WAITING.
         woken = conn.execute(
-            q["wake_run"], {"run_id": row[0], "waiting_on": f"task:{task.task_id}"}
+            q["wake_run"], {"run_id": row[0], "waiting_on": waiting_on_task(task.task_id)}
         )
         if woken.fetchone()[0]:
             notify(conn, db.schema, "wake", row[0])
