@@ -343,7 +343,8 @@ class Worker:
                 lease_seconds=self.options.lease_seconds,
             )
             for run, lease in runs:
-                self._submit(self._execute_run, run, lease)
+                if not self._adopt(lease):
+                    self._submit(self._execute_run, run, lease)
             claimed += len(runs)
             saturated = len(runs) >= free
         free = self._free()
@@ -359,6 +360,21 @@ class Worker:
             claimed += len(tasks)
             saturated = saturated or len(tasks) >= free
         return claimed, saturated
+
+    def _adopt(self, lease: Lease) -> bool:
+        """Hand a new claim of a run this worker is still executing to that execution.
+
+        It happens when a server crash lost the commit of the first claim (claims do not
+        wait for their flush) or the lease lapsed while the run executed: the execution
+        goes on under the new lease instead of a second one starting beside it. A
+        handle already lost is winding down: the claim starts a fresh execution.
+        """
+        with self._lock:
+            handle = self._handles.get(lease.run_id)
+            if handle is None or handle.lost:
+                return False
+            handle.lease = lease
+            return True
 
     def _submit(self, fn: Callable[..., Any], *args: Any) -> None:
         with self._lock:

@@ -130,3 +130,48 @@ def test_long_queued_task_keeps_its_lease(pg_store, tmp_path: Path):
     [_, completed] = client.history(run_id)
     assert json.loads(completed.payload)["attempt"] == 1
     assert one.stats.tasks_executed + two.stats.tasks_executed == 1
+
+
+def test_a_run_claimed_again_while_executing_here_is_adopted_not_run_twice(
+    pg_store, database_url: str, fresh_schema: str, tmp_path: Path
+):
+    # A server crash can lose a claim's commit (claims do not wait for their flush), and
+    # a lease can lapse while its run executes: either way this worker may claim again a
+    # run it is still executing. The execution goes on under the new lease; a second one
+    # must not start beside it (its activities would run twice, concurrently).
+    import psycopg
+    from psycopg import sql
+
+    from continuum.runtime.lease import LeaseHandle
+
+    client = Client(store=pg_store)
+    registry = Registry.from_classes(*ALL_FLOWS)
+    worker = Worker(pg_store, registry, WorkerOptions(**FAST))
+    try:
+        run_id = client.start(flows.Steps, {"steps": 2, "log": str(tmp_path / "log")})
+        [(_, first)] = pg_store.claim_runs(
+            owner=worker.owner,
+            current_versions=registry.current,
+            known_versions=registry.known_versions,
+            limit=1,
+            lease_seconds=5,
+        )
+        handle = worker._hold(run_id, LeaseHandle(first))  # an execution in progress
+        with psycopg.connect(database_url, autocommit=True) as conn:
+            conn.execute(
+                sql.SQL("UPDATE {}.runs SET lease_expires_at = now() - interval '1 second'").format(
+                    sql.Identifier(fresh_schema)
+                )
+            )
+        submitted: list[object] = []
+        worker._submit = lambda fn, *args: submitted.append(args)  # type: ignore[method-assign]
+
+        claimed, _ = worker._claim(frozenset({"runs"}))
+
+        assert claimed == 1
+        assert submitted == []
+        assert handle.lease.token != first.token
+        assert client.get_run(run_id).status == "running"
+    finally:
+        worker._unhold(run_id, handle)
+        worker.stop(wait=False)
