@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from ._store_options import store_options
+from .versions import registry_modules
 
 
 @click.command("worker")
@@ -91,20 +92,10 @@ def worker(
     --path.
     """
     from continuum.runtime.client import open_store
-    from continuum.runtime.registry import Registry, locate_registries
+    from continuum.runtime.registry import Registry
     from continuum.runtime.worker import Worker, WorkerOptions
 
-    modules = list(registries)
-    for entry in paths:
-        sys.path.insert(0, entry)
-    if target:
-        root, found = locate_registries(target)
-        if root is not None:
-            sys.path.insert(0, root)
-        modules += found
-    if not modules:
-        raise click.UsageError("name an app directory or a registry module (--registry)")
-    registry = Registry.load(modules)
+    registry = Registry.load(registry_modules(target, registries, paths))
     store = open_store(
         database_url, schema=schema, migrate=migrate, max_connections=concurrency + 2
     )

@@ -175,7 +175,8 @@ def _bindings_of(stmt: ast.stmt, index: int, source: ModuleSource) -> Iterator[B
             yield Binding(name, "compound", index)
 
 
-_NESTED_SCOPES = (
+#: Nodes that open a scope of their own (their bodies bind names there, not here).
+NESTED_SCOPES = (
     ast.FunctionDef,
     ast.AsyncFunctionDef,
     ast.ClassDef,
@@ -204,7 +205,7 @@ def bound_names(body: Iterable[ast.AST]) -> tuple[set[str], set[str]]:
             else:
                 stack.extend(d for d in (*node.args.defaults, *node.args.kw_defaults) if d)
             continue
-        if isinstance(node, _NESTED_SCOPES):
+        if isinstance(node, NESTED_SCOPES):
             continue
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store | ast.Del):
             bound.add(node.id)

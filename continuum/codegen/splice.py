@@ -25,7 +25,7 @@ import itertools
 import logging
 from collections.abc import Iterable, Sequence
 
-from .bindings import EFFECT_KINDS, effect_kind
+from .bindings import EFFECT_KINDS, NESTED_SCOPES, effect_kind
 from .render import py_string
 from .stamp import COMMAND_KEYWORD, FrozenCode, StampedCommand, command_literal, shape_hash
 
@@ -77,16 +77,6 @@ def freeze_statements(
 Target = str | None
 #: Prefix of the target of a dotted import without ``as`` (``import a.b``).
 DOTTED = "<dotted>"
-_SCOPE_NODES = (
-    ast.FunctionDef,
-    ast.AsyncFunctionDef,
-    ast.ClassDef,
-    ast.Lambda,
-    ast.ListComp,
-    ast.SetComp,
-    ast.DictComp,
-    ast.GeneratorExp,
-)
 
 
 def _scope_bindings(body: Iterable[ast.AST]) -> dict[str, list[Target]]:
@@ -105,7 +95,7 @@ def _scope_bindings(body: Iterable[ast.AST]) -> dict[str, list[Target]]:
             else:
                 stack.extend(d for d in (*node.args.defaults, *node.args.kw_defaults) if d)
             continue
-        if isinstance(node, _SCOPE_NODES):
+        if isinstance(node, NESTED_SCOPES):
             if not isinstance(node, ast.Lambda):
                 # A comprehension's first iterable is evaluated in this scope.
                 stack.append(node.generators[0].iter)
