@@ -216,7 +216,7 @@ def load_history(store: Store, run: RunRecord) -> tuple[list[Any], int]:
     return packed + list(after), snapshot.through_seq
 
 
-def _maybe_snapshot(ctx: RunContext, threshold: int, packed_through: int) -> None:
+def _maybe_snapshot(ctx: _LiveContext, threshold: int, packed_through: int) -> None:
     """Compact the journal into the run's snapshot once ``threshold`` events piled up after it."""
     history = ctx.cursor.recorded + ctx.live_events
     if history_end(history) - packed_through < threshold:
@@ -228,24 +228,18 @@ def _maybe_snapshot(ctx: RunContext, threshold: int, packed_through: int) -> Non
         step.save_snapshot(snapshot)
 
 
-def _flush(ctx: RunContext) -> None:
-    """Write a held-back activity result now (before a suspend, a successor, a cancel)."""
-    if isinstance(ctx, _LiveContext):
-        ctx.flush()
-
-
 def _cancel_error() -> str:
     return json.dumps({"type": "Cancelled", "message": "cancellation requested"})
 
 
-def _finish_cancelled(ctx: RunContext) -> Outcome:
+def _finish_cancelled(ctx: _LiveContext) -> Outcome:
     """End the run ``cancelled``, first cascading once more to its descendants.
 
     `Store.request_cancel` flagged the descendants that existed then; a child started
     while the request was on its way is caught by this second, idempotent cascade.
     """
     try:
-        _flush(ctx)
+        ctx.flush()
         ctx.store.request_cancel(ctx.run_id)
     except LeaseLostError:
         return Outcome(ctx.run_id, LOST)
@@ -254,7 +248,7 @@ def _finish_cancelled(ctx: RunContext) -> Outcome:
     return _finish(ctx, CANCELLED, error=_cancel_error())
 
 
-def _settle_returned(ctx: RunContext, value: Any) -> Outcome:
+def _settle_returned(ctx: _LiveContext, value: Any) -> Outcome:
     problem = _precheck(ctx)
     if problem is not None:
         return problem
@@ -270,7 +264,7 @@ def _settle_returned(ctx: RunContext, value: Any) -> Outcome:
     return _finish(ctx, COMPLETED, result=result)
 
 
-def _precheck(ctx: RunContext) -> Outcome | None:
+def _precheck(ctx: _LiveContext) -> Outcome | None:
     """Lost lease, store failure, drift and swallowed suspends win over whatever the
     code did next.
 
@@ -293,7 +287,7 @@ def _precheck(ctx: RunContext) -> Outcome | None:
     return None
 
 
-def _drift_at_end(ctx: RunContext) -> Outcome:
+def _drift_at_end(ctx: _LiveContext) -> Outcome:
     event = ctx.cursor.advance()
     drift = ReplayDriftError(
         ctx.run_id, event.seq, ("end of workflow",), (event.kind, *(event.command or ()))
@@ -302,7 +296,7 @@ def _drift_at_end(ctx: RunContext) -> Outcome:
 
 
 def _settle_raised(
-    ctx: RunContext, raised: BaseException, threshold: int = 0, packed_through: int = 0
+    ctx: _LiveContext, raised: BaseException, threshold: int = 0, packed_through: int = 0
 ) -> Outcome:
     if isinstance(raised, LeaseLostError):
         ctx.lost = raised
@@ -317,7 +311,7 @@ def _settle_raised(
         and ctx.failed is None
     ):
         try:
-            _flush(ctx)
+            ctx.flush()
             if threshold:
                 _maybe_snapshot(ctx, threshold, packed_through)
             ctx.store.suspend(ctx.handle.lease, wake_at=raised.wake_at, waiting_on=raised.reason)
@@ -342,7 +336,7 @@ def _settle_raised(
     return _finish(ctx, FAILED, error=error_json(raised))
 
 
-def _continue(ctx: RunContext, request: ContinueAsNew) -> Outcome:
+def _continue(ctx: _LiveContext, request: ContinueAsNew) -> Outcome:
     """Start the successor (idempotent on its derived id) and finish as ``continued``.
 
     The successor adopts the children this run started and did not see finish, so
@@ -357,7 +351,7 @@ def _continue(ctx: RunContext, request: ContinueAsNew) -> Outcome:
     run = ctx.run
     next_id = successor_run_id(run.run_id)
     try:
-        _flush(ctx)  # the successor's input may come from that result: journal it first
+        ctx.flush()  # the successor's input may come from that result: journal it first
     except LeaseLostError:
         return Outcome(ctx.run_id, LOST)
     ctx.store.create_run(
@@ -377,14 +371,14 @@ def _continue(ctx: RunContext, request: ContinueAsNew) -> Outcome:
 
 
 def _finish(
-    ctx: RunContext,
+    ctx: _LiveContext,
     status: str,
     *,
     result: str | None = None,
     error: str | None = None,
 ) -> Outcome:
     """Finish the run; a held-back activity result is written in the same statement."""
-    events = ctx.take_deferred() if isinstance(ctx, _LiveContext) else ()
+    events = ctx.take_deferred()
     try:
         ctx.store.finish(ctx.handle.lease, status=status, result=result, error=error, events=events)
     except LeaseLostError:
