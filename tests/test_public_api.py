@@ -121,3 +121,13 @@ def test_importing_the_runtime_does_not_load_the_toolchain() -> None:
         "assert not bad, bad\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_every_effect_is_exported_lazily_from_its_home() -> None:
+    # `continuum` lists its names by hand so that `import continuum` stays cheap; this
+    # keeps that list in step with the effects the runtime defines.
+    from continuum.runtime import effects
+
+    assert set(effects.__all__) <= set(continuum.__all__)
+    for name in effects.__all__:
+        assert getattr(continuum, name) is getattr(effects, name), name
